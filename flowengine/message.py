@@ -1,0 +1,54 @@
+"""Messages: ids and cloning (``RED.util.generateId`` / ``RED.util.cloneMessage``)."""
+
+from __future__ import annotations
+
+import copy
+import random
+from typing import Any
+
+__all__ = ["Message", "clone_message", "clone_value", "generate_id"]
+
+Message = dict[str, Any]
+
+_getrandbits = random.SystemRandom().getrandbits
+
+
+def generate_id() -> str:
+    """16 lowercase hex characters, like Node-RED's 8 random bytes."""
+    return f"{_getrandbits(64):016x}"
+
+
+def clone_value(value: Any) -> Any:
+    """Deep copy tuned for JSON-like data (the hot path of every fan-out).
+
+    ``bytearray`` is copied; ``bytes`` is immutable, so sharing it is
+    indistinguishable from copying and avoids Node-RED's shared-Buffer bug (#5953).
+    """
+    t = type(value)
+    if t is str or t is int or t is float or t is bool or value is None or t is bytes:
+        return value
+    if t is dict:
+        return {k: clone_value(v) for k, v in value.items()}
+    if t is list:
+        return [clone_value(v) for v in value]
+    if t is bytearray:
+        return bytearray(value)
+    return copy.deepcopy(value)
+
+
+# Properties shared by reference, never cloned (HTTP request/response objects).
+_SHARED_KEYS = ("req", "res")
+
+
+def clone_message(msg: Message) -> Message:
+    out: Message = {}
+    for k, v in msg.items():
+        if k in _SHARED_KEYS:
+            out[k] = v
+        else:
+            t = type(v)
+            if t is str or t is int or t is float or t is bool or v is None or t is bytes:
+                out[k] = v
+            else:
+                out[k] = clone_value(v)
+    return out

@@ -1,0 +1,1 @@
+"""Node-RED palette category: sequence."""
