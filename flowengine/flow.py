@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .envvars import evaluate_env_entries
 from .jsvalues import js_string
-from .message import Message, generate_id
+from .message import Message, clone_value, generate_id
 
 if TYPE_CHECKING:
     from .node import Node
@@ -123,7 +123,7 @@ class Flow:
             name = name[8:]
         elif name in self.env:
             value = self.env[name]
-            return self.runtime.clone_message(value) if isinstance(value, dict | list) else value
+            return clone_value(value)
         if self.kind == "subflow" and self.instance is not None:
             return self.instance.get_env(name) if name not in _NODE_KEYS else self.parent_get(name)
         return self.parent_get(name)

@@ -100,7 +100,7 @@ class Node:
         self.credentials: dict[str, Any] = credentials or {}
         self.runtime = runtime
         self.flow = flow
-        self.path = f"{flow.path}/{self.alias or self.id}"
+        self.path: str = f"{flow.path}/{self.alias or self.id}"
         self._outputs: list[list[Node]] = []
         self._complete_listeners = False
         self._timers: set[asyncio.TimerHandle] = set()

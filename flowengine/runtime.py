@@ -16,6 +16,7 @@ import os
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
+from functools import partial
 from typing import Any
 
 from .context import ContextStores
@@ -148,7 +149,7 @@ class Runtime:
         self._drain_scheduled = False
         self._inbox: deque[tuple[Callable[..., Any], tuple[Any, ...]]] = deque()
         self._inbox_scheduled = False
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks: set[asyncio.Future[Any]] = set()
         self._listeners: dict[str, list[Listener]] = {}
         self._built = False
         self.started = False
@@ -237,9 +238,7 @@ class Runtime:
             gid = id_map[gcfg["id"]] if id_map is not None else gcfg["id"]
             group = flow.groups[gid]
             group_creds = fs.credentials.get(gcfg["id"]) or {}
-            self._guard(
-                problems, gcfg, lambda grp=group, c=gcfg, cr=group_creds: _init_group(grp, c, cr)
-            )
+            self._guard(problems, gcfg, partial(_init_group, group, gcfg, group_creds))
         if id_map is None:
             tab_creds = fs.credentials.get(container_id) or {}
             self._guard(
@@ -268,7 +267,9 @@ class Runtime:
                 creds_id=cfg["id"],
             )
 
-    def _guard(self, problems: list[Problem], item: dict[str, Any] | None, fn: Callable[[], Any]) -> None:
+    def _guard(
+        self, problems: list[Problem], item: dict[str, Any] | None, fn: Callable[[], Any]
+    ) -> None:
         try:
             fn()
         except ConfigError as e:
@@ -357,7 +358,9 @@ class Runtime:
         inst_id = config["id"]
         instance = SubflowInstanceNode(config, self, parent, creds)
         self._register(instance, parent, is_config=False)
-        flow = Flow(self, inst_id, "subflow", template.get("name") or "", template, parent, instance)
+        flow = Flow(
+            self, inst_id, "subflow", template.get("name") or "", template, parent, instance
+        )
         self.flows[inst_id] = flow
         # Environment: template entries overridden by instance entries of the same name.
         merged: dict[str, dict[str, Any]] = {}
@@ -367,9 +370,7 @@ class Runtime:
         env_creds = {**(fs.credentials.get(sid) or {}), **(creds or {})}
         self._guard(problems, config, lambda: flow.init_env(list(merged.values()), env_creds))
         internal_ids = [
-            n["id"]
-            for n in fs.items
-            if n.get("z") == sid and n["type"] not in ("tab", "subflow")
+            n["id"] for n in fs.items if n.get("z") == sid and n["type"] not in ("tab", "subflow")
         ]
         id_map = {orig: f"{inst_id}-{orig}" for orig in internal_ids}
         flow.has_status_port = isinstance(template.get("status"), dict)
@@ -463,12 +464,12 @@ class Runtime:
 
     def spawn(
         self, coro: Awaitable[Any], node: Node, delivery: Delivery | None = None
-    ) -> asyncio.Task[Any]:
+    ) -> asyncio.Future[Any]:
         """Run a coroutine for ``node``; counted as in-flight work."""
-        task = self.loop.create_task(coro)  # type: ignore[arg-type]
+        task = asyncio.ensure_future(coro, loop=self.loop)
         self._tasks.add(task)
 
-        def finished(t: asyncio.Task[Any]) -> None:
+        def finished(t: asyncio.Future[Any]) -> None:
             self._tasks.discard(t)
             if t.cancelled():
                 return
@@ -545,9 +546,7 @@ class Runtime:
             if time.monotonic() >= deadline:
                 return False
             if self._tasks:
-                await asyncio.wait(
-                    list(self._tasks), timeout=max(0.0, deadline - time.monotonic())
-                )
+                await asyncio.wait(list(self._tasks), timeout=max(0.0, deadline - time.monotonic()))
             else:
                 await asyncio.sleep(0.005)
         return True
@@ -568,7 +567,7 @@ class Runtime:
             try:
                 result = node.close()
                 if result is not None:
-                    await asyncio.wait_for(result, close_timeout)  # type: ignore[arg-type]
+                    await asyncio.wait_for(result, close_timeout)
             except TimeoutError:
                 node.error("Error stopping node: Close timed out")
             except Exception as e:

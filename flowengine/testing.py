@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -163,10 +164,17 @@ class FlowTestHelper:
             raise WaitTimeout(f"{node_id}: expected {count} message(s), got {len(got)}: {got!r}")
         return got
 
-    def wait_until(self, predicate: Callable[[], bool], timeout: float = 10, what: str = "") -> None:
+    def wait_until(
+        self, predicate: Callable[[], bool], timeout: float = 10, what: str = ""
+    ) -> None:
+        """Wait for ``predicate``; re-checked on every engine event and every 20 ms."""
+        deadline = time.monotonic() + timeout
         with self._cond:
-            if not self._cond.wait_for(predicate, timeout):
-                raise WaitTimeout(f"timed out waiting for {what or predicate!r}")
+            while not predicate():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise WaitTimeout(f"timed out waiting for {what or predicate!r}")
+                self._cond.wait(min(remaining, 0.02))
 
     def wait_idle(self, timeout: float = 10) -> None:
         """Wait until no message is queued or being handled."""
