@@ -450,8 +450,34 @@ class Runtime:
         self.loop = asyncio.get_running_loop()
         self.build()
         self.started = True
-        for node in [*self._config_nodes, *self._order]:
+        for node in [*self._config_start_order(), *self._order]:
             self.run_guarded(node, node.start)
+
+    def _config_start_order(self) -> list[Node]:
+        """Config nodes, each after the config nodes it references (Node-RED waits likewise)."""
+        ordered: list[Node] = []
+        state: dict[str, int] = {}  # 1 = visiting, 2 = done
+        config_ids = self._config_ids
+
+        def visit(node: Node) -> None:
+            mark = state.get(node.id)
+            if mark == 2:
+                return
+            if mark == 1:
+                node.error("Circular config node dependency detected")
+                return
+            state[node.id] = 1
+            for key, value in node.config.items():
+                if key not in ("id", "z", "g") and isinstance(value, str) and value in config_ids:
+                    dep = self.nodes.get(value)
+                    if dep is not None and dep is not node:
+                        visit(dep)
+            state[node.id] = 2
+            ordered.append(node)
+
+        for node in self._config_nodes:
+            visit(node)
+        return ordered
 
     def run_guarded(self, node: Node, fn: Callable[[], Any]) -> None:
         """Run node code outside message delivery; errors are logged, never raised."""
