@@ -11,7 +11,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from .envvars import evaluate_env_entries
-from .jsvalues import js_string
+from .jsvalues import UNDEFINED, js_string
 from .message import Message, clone_value, generate_id
 
 if TYPE_CHECKING:
@@ -239,9 +239,7 @@ class Flow:
             st = dict(status)
             if "text" in st:
                 st["text"] = js_string(st["text"])
-            st["source"] = {"id": node.id, "type": node.type}
-            if node.name:
-                st["source"]["name"] = node.name
+            st["source"] = {"id": node.id, "type": node.type, "name": _name(node)}
             status_node.receive({"status": st, "_msgid": generate_id()})
             handled = True
         if (
@@ -262,11 +260,13 @@ class Flow:
         clone = self.runtime.clone_message
         for complete in listeners:
             out = clone(msg)
-            source = {"id": node.id, "type": node.type}
-            if node.name:
-                source["name"] = node.name
-            out["complete"] = {"source": source}
+            out["complete"] = {"source": {"id": node.id, "type": node.type, "name": _name(node)}}
             complete.receive(out)
+
+
+def _name(node: Node) -> Any:
+    """``node.name`` as JavaScript sees it: the configured value, else undefined."""
+    return node.config.get("name", UNDEFINED)
 
 
 _NODE_KEYS = frozenset({"NR_NODE_NAME", "NR_NODE_ID", "NR_NODE_PATH"})
@@ -274,10 +274,7 @@ _NODE_KEYS = frozenset({"NR_NODE_NAME", "NR_NODE_ID", "NR_NODE_PATH"})
 
 def error_object(err: Any, node: Node, count: int) -> dict[str, Any]:
     """``msg.error`` as Node-RED builds it: ``message`` is ``err.toString()``."""
-    source: dict[str, Any] = {"id": node.id, "type": node.type}
-    if node.name:
-        source["name"] = node.name
-    source["count"] = count
+    source = {"id": node.id, "type": node.type, "name": _name(node), "count": count}
     error: dict[str, Any] = {"message": error_text(err), "source": source}
     code = getattr(err, "code", None)
     if code is not None:

@@ -150,8 +150,16 @@ class Node:
             tracker.sealed()
 
     def receive(self, msg: Message | None = None) -> None:
-        """Deliver a message to this node's input, as ``node.receive`` does."""
-        self.runtime._enqueue(self, {} if msg is None else msg, None)
+        """Run this node's input handler now, as ``node.receive`` does in Node-RED.
+
+        Used for catch/status/complete delivery and the inject route; what the
+        handler sends is queued as usual.
+        """
+        if msg is None:
+            msg = {}
+        if "_msgid" not in msg:
+            msg["_msgid"] = generate_id()
+        self.runtime.deliver_now(self, msg, None)
 
     def _send(self, msgs: Any, tracker: Tracker | None) -> None:
         outputs = self._outputs

@@ -539,6 +539,20 @@ class Runtime:
         else:
             self._drain_scheduled = False
 
+    def deliver_now(self, node: Node, msg: Message, tracker: Tracker | None) -> None:
+        """Run ``node``'s input handler immediately (``Node.receive``), not queued."""
+        delivery = Delivery(node, msg, tracker)
+        try:
+            result = node.on_input(msg, delivery, delivery.done)
+            if result is not None:
+                self.spawn(result, node, delivery)
+        except Exception as e:
+            delivery.done(e)
+
+    def has_listeners(self, event: str) -> bool:
+        """Whether anything observes ``event`` (lets nodes skip work nobody reads)."""
+        return bool(self._listeners.get(event))
+
     def call_threadsafe(self, fn: Callable[..., Any], *args: Any) -> None:
         """The one door for other threads: run ``fn(*args)`` on the engine loop."""
         self._inbox.append((fn, args))

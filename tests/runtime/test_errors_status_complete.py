@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flowengine.jsvalues import UNDEFINED
+
 from .conftest import TAB, node
 
 
@@ -39,7 +41,7 @@ def test_thrown_exception_message_has_error_prefix(run):
     a, b = h.wait_for("h1", 2)
     assert a["error"]["message"] == "Error: kaboom"
     assert b["error"]["message"] == "Error: kaboom"
-    assert "name" not in a["error"]["source"]
+    assert a["error"]["source"]["name"] is UNDEFINED  # no name property: undefined, as in JS
 
 
 def test_previous_error_moves_to__error(run):
@@ -177,7 +179,7 @@ def test_complete_node_gets_clone_with_complete_property(run):
     [m] = h.wait_for("h1")
     assert m is not sent
     assert m["payload"] == 5
-    assert m["complete"] == {"source": {"id": "a", "type": "t-emit"}}
+    assert m["complete"] == {"source": {"id": "a", "type": "t-emit", "name": UNDEFINED}}
 
 
 def test_complete_does_not_fire_on_error(run):

@@ -201,7 +201,7 @@ def test_env_typed_entries_are_evaluated(run):
             **TAB,
             "env": [
                 {"name": "N", "type": "num", "value": "1.5"},
-                {"name": "B", "type": "bool", "value": "TRUE"},
+                {"name": "B", "type": "bool", "value": "true"},
                 {"name": "J", "type": "json", "value": '{"a":[1]}'},
                 {"name": "E", "type": "env", "value": "FE_Y"},
             ],
