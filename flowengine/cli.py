@@ -1,45 +1,76 @@
 """Command line: ``flowengine run|validate|info``.
 
-Exit codes: 0 success, 1 runtime failure, 2 a user mistake (bad flow file,
-bad argument); user mistakes are one line each, never a traceback.
+Exit codes: 0 success, 1 runtime failure, 2 a user mistake (bad flow file, bad
+argument). User mistakes are one line each on stderr, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import copy
 import json
 import logging
 import os
 import signal
 import sys
 import time
+import traceback
+from collections.abc import Callable
 from typing import Any, TextIO
 
+from .credentials import SECRET_ENV_VAR
 from .errors import FlowFileError, Problem
-from .flowfile import FlowSet, load_flow_files
+from .flowfile import STRUCTURAL_TYPES, FlowSet, check_flow_files, load_flow_files
 from .graph import build_graph, flow_info, graph_warnings
 from .jsvalues import js_json_dumps
 from .node import Node
 from .registry import NodeRegistry, default_registry
 from .runtime import Runtime
 
-__all__ = ["main"]
+__all__ = ["EXIT_FAILURE", "EXIT_OK", "EXIT_USER", "main"]
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USER = 2
 
 EXAMPLES = """\
 examples:
-  flowengine run flows/demo.json
-  flowengine run flows/demo.json --debug-out - --until-idle 1
-  flowengine run flows/Node-RED-Kafka.json --set mosquitto.broker=127.0.0.1 --env KAFKA=127.0.0.1:9092
-  flowengine validate flows/Node-RED-Kafka.json
-  flowengine info flows/demo.json --json
+  flowengine run flows.json
+      run until Ctrl-C or SIGTERM (both stop gracefully: sources first, then
+      in-flight messages drain, then nodes close)
+  flowengine run flows.json --debug-out - --until-idle 1
+      print debug node output as JSON lines; exit once idle for a second
+  flowengine run flows/reference/Node-RED-Kafka.json --allow-unknown \\
+      --set mosquitto.broker=127.0.0.1 --set 8a4d6f84.20268.port=1883
+      override node properties (NODE = node id or unique name; ids contain
+      dots, the longest matching id or name wins; VALUE is JSON if it parses)
+  flowengine run flows.json --env MQTT_HOST=127.0.0.1 --credential-secret s3cret
+      set ${MQTT_HOST} for the flow; decrypt flows_cred.json
+  flowengine validate flows.json
+      report every problem at once, one line each (exit 2 if any)
+  flowengine info flows.json --json
+      nodes per tab and type, sources, sinks, cycles, config node users
 """
 
-EXIT_USER = 2
+_LOG_LEVELS = {
+    "fatal": logging.CRITICAL,
+    "error": logging.ERROR,
+    "warn": logging.WARNING,
+    "info": logging.INFO,
+    "debug": logging.DEBUG,
+    "trace": 5,
+}
+#: properties ``--set`` may not change: identity, placement and wiring
+_FIXED_PROPERTIES = frozenset({"id", "type", "z", "g", "wires", "x", "y"})
+#: how often ``--until-idle`` looks whether the flows are idle
+_IDLE_POLL_SECONDS = 0.02
+
+log = logging.getLogger("flowengine")
 
 
 class UsageError(Exception):
-    pass
+    """A bad command-line argument; printed as ``flowengine: <message>``."""
 
 
 class _NodeRedFormatter(logging.Formatter):
@@ -58,37 +89,42 @@ class _NodeRedFormatter(logging.Formatter):
 
 
 def _setup_logging(level_name: str) -> None:
-    levels = {
-        "fatal": logging.CRITICAL,
-        "error": logging.ERROR,
-        "warn": logging.WARNING,
-        "info": logging.INFO,
-        "debug": logging.DEBUG,
-        "trace": 5,
-    }
+    logging.addLevelName(5, "Level 5")
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_NodeRedFormatter())
     root = logging.getLogger("flowengine")
     root.handlers[:] = [handler]
-    root.setLevel(levels[level_name])
+    root.setLevel(_LOG_LEVELS[level_name])
     root.propagate = False
 
 
+# ---- arguments ---------------------------------------------------------------------------
+
+
 def _parser() -> argparse.ArgumentParser:
+    formatter = argparse.RawDescriptionHelpFormatter
     p = argparse.ArgumentParser(
         prog="flowengine",
-        description="Run Node-RED flow files without Node.js.",
+        description="Run Node-RED flow files (Node-RED 5 semantics) without Node.js.",
         epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=formatter,
     )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def common(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("flows", nargs="+", metavar="FLOW", help="Node-RED flow JSON file(s)")
+        sp.add_argument(
+            "flows",
+            nargs="+",
+            metavar="FLOW",
+            help='Node-RED flow file(s): the flat array or {"flows": [...]}; the '
+            "credentials file <flowbase>_cred<ext> beside each is read too",
+        )
         sp.add_argument(
             "--credential-secret",
+            metavar="S",
             default=None,
-            help="secret of an encrypted flows_cred.json (env FLOWENGINE_CREDENTIAL_SECRET)",
+            help="secret of encrypted credentials (Node-RED's credentialSecret, or "
+            f"_credentialSecret from .config.runtime.json); default: ${SECRET_ENV_VAR}",
         )
         sp.add_argument(
             "--allow-unknown",
@@ -97,7 +133,11 @@ def _parser() -> argparse.ArgumentParser:
         )
 
     run = sub.add_parser(
-        "run", help="run flows", epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter
+        "run",
+        help="run flows",
+        description="Run flows until Ctrl-C / SIGTERM (or --until-idle).",
+        epilog=EXAMPLES,
+        formatter_class=formatter,
     )
     common(run)
     run.add_argument(
@@ -105,82 +145,141 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NODE.PROP=VALUE",
-        help="override a node property (NODE = id or unique name; VALUE parsed as JSON if it can be)",
+        help="override a node property before start (NODE = id or unique name; "
+        "PROP may be a path like rules[0].to; VALUE parsed as JSON if it can be, "
+        "else a string); repeatable",
     )
-    run.add_argument("--env", action="append", default=[], metavar="K=V", help="set an env var")
-    run.add_argument("--debug-out", metavar="FILE|-", help="write debug node output as JSON lines")
+    run.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="K=V",
+        help="set an environment variable for the flows (wins over the process "
+        "environment); repeatable",
+    )
+    run.add_argument(
+        "--debug-out",
+        metavar="FILE|-",
+        help='write each debug node output as a JSON line {"debug": id, "name": name, '
+        '"msg": value} to FILE, or to stdout for -',
+    )
     run.add_argument(
         "--until-idle",
-        type=float,
-        metavar="SECONDS",
-        help="exit 0 once nothing has been in flight for SECONDS and no timer is pending",
+        type=_seconds,
+        metavar="S",
+        help="exit 0 once nothing has been in flight for S seconds and no timer is pending",
     )
     run.add_argument(
         "--log-level",
         default="info",
-        choices=["fatal", "error", "warn", "info", "debug", "trace"],
+        choices=list(_LOG_LEVELS),
+        metavar="L",
+        help="fatal, error, warn, info (default), debug or trace",
     )
-    validate = sub.add_parser("validate", help="check flow files and report every problem")
+    validate = sub.add_parser(
+        "validate",
+        help="check flow files and report every problem at once",
+        description="Check flow files: structure, ids, wires, config references, subflows, "
+        "node types and node options. Prints one line per problem; exit 2 if any.",
+        epilog=EXAMPLES,
+        formatter_class=formatter,
+    )
     common(validate)
-    info = sub.add_parser("info", help="describe flows: tabs, types, sources, sinks, cycles")
+    info = sub.add_parser(
+        "info",
+        help="describe flows: tabs, node types, sources, sinks, cycles, config node users",
+        epilog=EXAMPLES,
+        formatter_class=formatter,
+    )
     common(info)
     info.add_argument("--json", action="store_true", help="machine-readable output")
     return p
 
 
-def _load(args: argparse.Namespace, registry: NodeRegistry) -> FlowSet:
-    secret = args.credential_secret or os.environ.get("FLOWENGINE_CREDENTIAL_SECRET")
-    return load_flow_files(args.flows, registry, secret, allow_unknown=args.allow_unknown)
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value >= 0:  # also rejects NaN
+        raise argparse.ArgumentTypeError(f"expected a number of seconds >= 0, got {text!r}")
+    return value
 
 
-def _print_problems(problems: list[Problem], out: TextIO = sys.stderr) -> None:
+def _secret(args: argparse.Namespace) -> str | None:
+    return args.credential_secret or os.environ.get(SECRET_ENV_VAR) or None
+
+
+def _print_problems(problems: list[Problem], out: TextIO | None = None) -> None:
+    stream = out or sys.stderr
     for p in problems:
-        prefix = "warning: " if p.warning else ""
-        print(f"{prefix}{p}", file=out)
+        print(f"warning: {p}" if p.warning else str(p), file=stream)
 
 
-def _resolve_overrides(flowset: FlowSet, sets: list[str]) -> dict[str, dict[str, Any]]:
+def resolve_overrides(flowset: FlowSet, sets: list[str]) -> dict[str, dict[str, Any]]:
+    """``--set NODE.PROP=VALUE`` specs → ``{node id: {top-level property: value}}``.
+
+    NODE is a node id or a unique node name; ids contain dots, so the longest id or
+    name that is followed by ``.`` wins (an id before a name of the same length).
+    """
     from .props import set_object_property
 
     overrides: dict[str, dict[str, Any]] = {}
     names: dict[str, list[str]] = {}
     for item in flowset.items:
-        if isinstance(item.get("name"), str) and item["name"]:
-            names.setdefault(item["name"], []).append(item["id"])
+        name = item.get("name")
+        if isinstance(name, str) and name:
+            names.setdefault(name, []).append(item["id"])
     for spec in sets:
         target, eq, raw = spec.partition("=")
         if not eq:
             raise UsageError(f"--set {spec}: expected NODE.PROP=VALUE")
-        best: tuple[str, str] | None = None
-        for key in [*flowset.by_id, *names]:
+        best: tuple[str, str, bool] | None = None  # (key, prop, is_id)
+        for key, is_id in [*((k, True) for k in flowset.by_id), *((k, False) for k in names)]:
             if target.startswith(key + ".") and (best is None or len(key) > len(best[0])):
-                best = (key, target[len(key) + 1 :])
+                best = (key, target[len(key) + 1 :], is_id)
         if best is None or not best[1]:
             raise UsageError(f"--set {spec}: no node with id or name matching {target!r}")
-        key, prop = best
-        if key in flowset.by_id:
+        key, prop, is_id = best
+        if is_id:
             node_id = key
         else:
             ids = names[key]
             if len(ids) > 1:
                 raise UsageError(f"--set {spec}: name {key!r} is not unique ({', '.join(ids)})")
             node_id = ids[0]
+        item = flowset.by_id[node_id]
+        if item["type"] in STRUCTURAL_TYPES:
+            raise UsageError(f"--set {spec}: {node_id} is a {item['type']}, not a node")
+        if (item.get("z") or "") in flowset.subflows:
+            # instances run copies with other ids; an override here would do nothing
+            raise UsageError(
+                f"--set {spec}: {node_id} is inside subflow {item['z']}; set the subflow "
+                "instance's env instead"
+            )
+        top = prop.split(".")[0].split("[")[0]
+        if not top:
+            raise UsageError(f"--set {spec}: bad property {prop!r}")
+        if top in _FIXED_PROPERTIES:
+            raise UsageError(f"--set {spec}: {top!r} cannot be overridden")
         try:
             value: Any = json.loads(raw)
         except ValueError:
             value = raw
         node = overrides.setdefault(node_id, {})
-        base = {**flowset.by_id[node_id], **node}
-        if "." in prop or "[" in prop:
-            top = prop.split(".")[0].split("[")[0]
-            import copy
-
-            container = {top: copy.deepcopy(base.get(top))}
-            if not set_object_property(container, prop, value):
-                raise UsageError(f"--set {spec}: cannot set {prop!r}")
-            node[top] = container[top]
-        else:
+        if top not in item and top not in node:
+            log.warning("--set %s: node %s had no property %r; adding it", spec, node_id, top)
+        if top == prop:
             node[prop] = value
+            continue
+        container = {top: copy.deepcopy(node.get(top, item.get(top)))}
+        try:
+            ok = set_object_property(container, prop, value)
+        except Exception as e:
+            raise UsageError(f"--set {spec}: bad property path {prop!r}: {e}") from None
+        if not ok:
+            raise UsageError(f"--set {spec}: cannot set {prop!r}")
+        node[top] = container[top]
     return overrides
 
 
@@ -194,78 +293,115 @@ def _parse_env(pairs: list[str]) -> dict[str, str]:
     return env
 
 
+# ---- commands -----------------------------------------------------------------------------
+
+
 def cmd_validate(args: argparse.Namespace, registry: NodeRegistry) -> int:
-    flowset = _load(args, registry)
-    g = build_graph(flowset, registry)
-    # Build nodes (parse properties, start nothing) so option errors show too.
-    Runtime(flowset, registry).build()
-    warnings = flowset.warnings + graph_warnings(flowset, g, registry)
+    flowset, problems = check_flow_files(
+        args.flows, registry, _secret(args), allow_unknown=args.allow_unknown
+    )
+    warnings: list[Problem] = []
+    nodes = 0
+    if flowset is not None:
+        g = build_graph(flowset, registry)
+        nodes = sum(1 for _, d in g.nodes(data=True) if d.get("flow_node"))
+        warnings = flowset.warnings + graph_warnings(flowset, g, registry)
+        # Build every node that loaded (setup only, nothing starts): option errors.
+        try:
+            Runtime(flowset, registry).build()
+        except FlowFileError as e:
+            problems += [p for p in e.problems if str(p) not in {str(q) for q in problems}]
+    _print_problems(problems)
     _print_problems(warnings)
-    print(f"{', '.join(args.flows)}: ok ({len(g)} nodes)")
-    return 0
+    if problems:
+        return EXIT_USER
+    suffix = f", {len(warnings)} warning(s)" if warnings else ""
+    print(f"{', '.join(args.flows)}: ok ({nodes} nodes{suffix})")
+    return EXIT_OK
 
 
 def cmd_info(args: argparse.Namespace, registry: NodeRegistry) -> int:
-    flowset = _load(args, registry)
+    flowset = load_flow_files(args.flows, registry, _secret(args), allow_unknown=True)
     info = flow_info(flowset, registry)
     if args.json:
-        print(json.dumps(info, indent=2))
-        return 0
+        print(json.dumps(info, indent=2, ensure_ascii=False))
+        return EXIT_OK
     print(f"files: {', '.join(info['files'])}")
+    print(f"nodes: {info['nodes']}")
     for tab in info["flows"]:
         state = " (disabled)" if tab["disabled"] else ""
         print(f"{tab['kind']} {tab['id']} {tab['label']!r}{state}: {tab['nodes']} nodes")
         for t, n in tab["types"].items():
             print(f"  {n:4d}  {t}")
     for key in ("sources", "sinks"):
-        print(f"{key}:")
+        print(f"{key}:" + ("" if info[key] else " none"))
         for d in info[key]:
             named = f' "{d["name"]}"' if d["name"] else ""
             print(f"  {d['id']} ({d['type']}{named})")
     print("cycles:" + ("" if info["cycles"] else " none"))
     for c in info["cycles"]:
-        print("  " + " -> ".join(c))
-    print("config nodes:")
+        print("  " + " -> ".join([*c, c[0]]))
+    if info["cycles_truncated"]:
+        print("  ... (more cycles not listed)")
+    print("config nodes:" + ("" if info["config_nodes"] else " none"))
     for c in info["config_nodes"]:
-        print(f"  {c['id']} ({c['type']}) scope {c['scope']}: used by {', '.join(c['users']) or 'nobody'}")
-    return 0
+        named = f' "{c["name"]}"' if c["name"] else ""
+        users = ", ".join(c["users"]) or "nobody"
+        print(f"  {c['id']} ({c['type']}{named}) scope {c['scope']}: used by {users}")
+    if info["unknown_types"]:
+        print("unknown node types:")
+        for t, ids in info["unknown_types"].items():
+            print(f"  {t}: {', '.join(ids)}")
+    return EXIT_OK
+
+
+def _open_debug_out(target: str) -> TextIO:
+    if target == "-":
+        if (sys.stdout.encoding or "").lower().replace("-", "") != "utf8":
+            sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
+        return sys.stdout
+    try:
+        return open(target, "w", encoding="utf-8")
+    except OSError as e:
+        raise UsageError(f"--debug-out {target}: cannot open: {e.strerror or e}") from None
+
+
+def debug_line(node: Node, value: Any) -> str:
+    """One ``--debug-out`` line: ``{"debug": id, "name": name, "msg": value}``."""
+    node_id = json.dumps(node.id, ensure_ascii=False)
+    name = json.dumps(node.name or "", ensure_ascii=False)
+    return f'{{"debug": {node_id}, "name": {name}, "msg": {js_json_dumps(value)}}}'
 
 
 def cmd_run(args: argparse.Namespace, registry: NodeRegistry) -> int:
     _setup_logging(args.log_level)
-    log = logging.getLogger("flowengine")
     env = _parse_env(args.env)
-    flowset = _load(args, registry)
-    overrides = _resolve_overrides(flowset, args.set)
-    _print_problems(flowset.warnings)
+    flowset = load_flow_files(args.flows, registry, _secret(args), args.allow_unknown)
+    overrides = resolve_overrides(flowset, args.set)
+    for warning in flowset.warnings:
+        log.warning("%s", warning)
     runtime = Runtime(flowset, registry, env=env, overrides=overrides)
     runtime.build()
-    out: TextIO | None = None
-    if args.debug_out:
-        out = sys.stdout if args.debug_out == "-" else open(args.debug_out, "a", encoding="utf-8")  # noqa: SIM115
+    out = _open_debug_out(args.debug_out) if args.debug_out else None
+    if out is not None:
+        stream = out
 
         def write_debug(node: Node, value: Any, *_: Any) -> None:
-            assert out is not None
-            line = js_json_dumps({"debug": node.id, "name": node.name, "msg": value})
-            out.write(line + "\n")
-            out.flush()
+            stream.write(debug_line(node, value) + "\n")
+            stream.flush()
 
         runtime.on("debug", write_debug)
     try:
-        return asyncio.run(_run(runtime, args.until_idle, log))
+        return asyncio.run(_run(runtime, args.until_idle))
     finally:
         if out is not None and out is not sys.stdout:
             out.close()
 
 
-async def _run(runtime: Runtime, until_idle: float | None, log: logging.Logger) -> int:
+async def _run(runtime: Runtime, until_idle: float | None) -> int:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError):
-            pass
+    _install_signal_handlers(loop, stop.set)
     log.info("Starting flows")
     await runtime.start()
     log.info("Started flows")
@@ -276,25 +412,47 @@ async def _run(runtime: Runtime, until_idle: float | None, log: logging.Logger) 
         while not stop.is_set():
             now = loop.time()
             if runtime.idle():
-                idle_since = idle_since if idle_since is not None else now
+                idle_since = now if idle_since is None else idle_since
                 if now - idle_since >= until_idle:
                     break
             else:
                 idle_since = None
             try:
-                await asyncio.wait_for(stop.wait(), 0.02)
+                await asyncio.wait_for(stop.wait(), _IDLE_POLL_SECONDS)
             except TimeoutError:
                 pass
     log.info("Stopping flows")
     await runtime.stop()
     log.info("Stopped flows")
-    return 0
+    return EXIT_OK
 
 
-def main(argv: list[str] | None = None) -> int:
+def _install_signal_handlers(loop: asyncio.AbstractEventLoop, stop: Callable[[], None]) -> None:
+    """First Ctrl-C / SIGTERM: graceful stop. A second one: leave at once."""
+    received: list[int] = []
+
+    def on_signal(sig: int) -> None:
+        received.append(sig)
+        if len(received) == 1:
+            log.info("Received %s, stopping", signal.Signals(sig).name)
+            stop()
+        else:
+            log.warning("Received %s again, exiting without waiting", signal.Signals(sig).name)
+            logging.shutdown()
+            os._exit(EXIT_FAILURE)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, on_signal, sig)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass  # not the main thread, or a platform without signal support
+
+
+def main(argv: list[str] | None = None, registry: NodeRegistry | None = None) -> int:
+    """Run the command line; ``registry`` defaults to the installed node types."""
     parser = _parser()
     args = parser.parse_args(argv)
-    registry = default_registry()
+    registry = registry or default_registry()
     commands = {"run": cmd_run, "validate": cmd_validate, "info": cmd_info}
     try:
         return commands[args.command](args, registry)
@@ -306,6 +464,16 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USER
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # stdout closed early (e.g. piped into head): nothing more to say
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAILURE
+    except Exception:
+        # Not a user mistake: a bug worth reporting, so show where it happened.
+        traceback.print_exc()
+        print("flowengine: internal error (please report it with the lines above)", file=sys.stderr)
+        return EXIT_FAILURE
 
 
 if __name__ == "__main__":

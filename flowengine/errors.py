@@ -1,4 +1,9 @@
-"""User-facing errors: one line per problem, never a traceback."""
+"""User-facing errors: one line per problem, never a traceback.
+
+A problem reads ``FILE: node <id> (<type> "<name>"): <field>: <what is wrong>``;
+the name part is left out for unnamed nodes (tabs show their label), the node
+part for problems of the file as a whole.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +39,8 @@ class Problem:
         cls, file: str, node: dict[str, Any], field: str | None, message: str, warning: bool = False
     ) -> Problem:
         name = node.get("name")
+        if not (isinstance(name, str) and name) and node.get("type") == "tab":
+            name = node.get("label")  # tabs are named by their label
         return cls(
             file=file,
             message=message,
