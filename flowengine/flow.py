@@ -46,7 +46,7 @@ class Group:
         if name.startswith("$parent."):
             name = name[8:]
         elif name in self.env:
-            return self.env[name]
+            return clone_value(self.env[name])
         parent = self.parent
         if parent is not None:
             return parent.get_setting(name)
@@ -109,11 +109,11 @@ class Flow:
             return self.runtime.process_env(name)
         if self.kind == "subflow":
             assert self.instance is not None
-            if name == "NR_SUBFLOW_NAME":
-                return self.instance.name
-            if name == "NR_SUBFLOW_ID":
+            if name in ("NR_SUBFLOW_NAME", "NR_NODE_NAME"):
+                return self.instance.config.get("name", UNDEFINED)
+            if name in ("NR_SUBFLOW_ID", "NR_NODE_ID"):
                 return self.instance.id
-            if name == "NR_SUBFLOW_PATH":
+            if name in ("NR_SUBFLOW_PATH", "NR_NODE_PATH"):
                 return self.instance.path
         if name == "NR_FLOW_NAME" and self.kind == "tab":
             return self.label
@@ -125,7 +125,7 @@ class Flow:
             value = self.env[name]
             return clone_value(value)
         if self.kind == "subflow" and self.instance is not None:
-            return self.instance.get_env(name) if name not in _NODE_KEYS else self.parent_get(name)
+            return self.instance.get_env(name)
         return self.parent_get(name)
 
     def parent_get(self, name: str) -> Any:
@@ -267,9 +267,6 @@ class Flow:
 def _name(node: Node) -> Any:
     """``node.name`` as JavaScript sees it: the configured value, else undefined."""
     return node.config.get("name", UNDEFINED)
-
-
-_NODE_KEYS = frozenset({"NR_NODE_NAME", "NR_NODE_ID", "NR_NODE_PATH"})
 
 
 def error_object(err: Any, node: Node, count: int) -> dict[str, Any]:

@@ -203,7 +203,10 @@ class Runtime:
         for cfg in global_configs:
             if cfg.get("type") == "global-config":
                 creds_env.update((fs.credentials.get(cfg["id"]) or {}).get("map") or {})
-        self._guard(problems, None, lambda: g.init_env(env_entries, creds_env))
+        global_env_item = next(
+            (c for c in global_configs if c.get("type") == "global-config"), None
+        )
+        self._guard(problems, global_env_item, lambda: g.init_env(env_entries, creds_env))
         for cfg in global_configs:
             self._create(cfg, g, problems, is_config=True)
         for tab_id, tab in fs.tabs.items():
@@ -301,7 +304,7 @@ class Runtime:
 
         def lookup(name: str) -> Any:
             if name == "NR_NODE_NAME":
-                return cfg.get("name") or ""
+                return cfg.get("name", UNDEFINED)
             if name == "NR_NODE_ID":
                 return cfg["id"]
             return scope_get(name)

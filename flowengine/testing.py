@@ -216,6 +216,9 @@ def load_error_lines(flow: list[dict[str, Any]], registry: NodeRegistry | None =
     reg.register(HelperNode)
     try:
         flowset = parse_flows("<test flow>", flow, reg)
+    except FlowFileError as e:
+        return [str(p) for p in e.problems]
+    try:
         Runtime(flowset, reg).build()
     except FlowFileError as e:
         return [str(p) for p in e.problems]
