@@ -110,7 +110,7 @@ class Flow:
         if self.kind == "subflow":
             assert self.instance is not None
             if name in ("NR_SUBFLOW_NAME", "NR_NODE_NAME"):
-                return self.instance.config.get("name", UNDEFINED)
+                return self.instance.name or UNDEFINED
             if name in ("NR_SUBFLOW_ID", "NR_NODE_ID"):
                 return self.instance.id
             if name in ("NR_SUBFLOW_PATH", "NR_NODE_PATH"):
@@ -265,8 +265,7 @@ class Flow:
 
 
 def _name(node: Node) -> Any:
-    """``node.name`` as JavaScript sees it: the configured value, else undefined."""
-    return node.config.get("name", UNDEFINED)
+    return node.js_name
 
 
 def error_object(err: Any, node: Node, count: int) -> dict[str, Any]:

@@ -79,6 +79,10 @@ class Node:
     config_refs: ClassVar[Mapping[str, str | None]] = {}
     #: False for nodes without an input port (inject, mqtt in, ...): sources.
     has_input: ClassVar[bool] = True
+    #: True for types whose Node-RED constructor does ``this.name = n.name`` (debug,
+    #: template, ...): their ``name`` in msg.error/status/complete sources is the
+    #: configured value even when empty; other types report only a non-empty name.
+    assigns_name: ClassVar[bool] = False
     #: Properties every node of this type may carry that we knowingly ignore
     #: (editor-only: position, size, labels, icons ...).
     ignored_properties: ClassVar[frozenset[str]] = frozenset()
@@ -106,6 +110,13 @@ class Node:
         self._timers: set[asyncio.TimerHandle] = set()
         self._context: Context | None = None
         self.setup()
+
+    @property
+    def js_name(self) -> Any:
+        """``node.name`` as Node-RED's JavaScript sees it (may be undefined)."""
+        if self.assigns_name:
+            return self.config.get("name", UNDEFINED)
+        return self.name or UNDEFINED
 
     # ---- to override ---------------------------------------------------
     def setup(self) -> None:

@@ -144,6 +144,7 @@ class Runtime:
         self._order: list[Node] = []
         self._config_nodes: list[Node] = []
         self._wiring: dict[str, list[list[str]]] = {}
+        self._instance_out: dict[str, list[list[tuple[str, int]]]] = {}
         self._users: dict[str, list[Node]] = {}
         self._queue: deque[tuple[Node, Message, Tracker | None]] = deque()
         self._drain_scheduled = False
@@ -385,20 +386,20 @@ class Runtime:
             for w in (port.get("wires") or [])
             if w.get("id") in id_map
         ]
-        outer = config.get("wires") or []
-        instance_wires: list[str] = list(in_targets)
-        for i, port in enumerate(template.get("out") or []):
-            targets = outer[i] if i < len(outer) else []
-            for w in port.get("wires") or []:
-                src = w.get("id")
-                if src == sid:
-                    instance_wires.extend(targets)
-                    continue
-                internal = id_map.get(src)
-                if internal is None or internal not in self._wiring:
-                    continue
-                _add_wires(self._wiring[internal], int(w.get("port") or 0), targets)
-        self._wiring[inst_id] = [instance_wires]
+        self._wiring[inst_id] = [list(in_targets)]
+        # Where each output port's messages come from: internal (node, port) pairs, or
+        # the instance itself for an input → output pass-through.
+        self._instance_out[inst_id] = [
+            [
+                (inst_id, 0) if w.get("id") == sid else (id_map[w["id"]], int(w.get("port") or 0))
+                for w in (port.get("wires") or [])
+                if w.get("id") == sid or w.get("id") in id_map
+            ]
+            for port in (template.get("out") or [])
+        ]
+        for i, targets in enumerate(config.get("wires") or []):
+            if targets:
+                self._add_output_targets(inst_id, i, targets)
         status_port = template.get("status")
         if isinstance(status_port, dict):
             status_id = f"{inst_id}:status"
@@ -410,8 +411,22 @@ class Runtime:
             self._register(status_node, flow, is_config=False)
             for w in status_port.get("wires") or []:
                 internal = id_map.get(w.get("id"))
-                if internal is not None and internal in self._wiring:
-                    _add_wires(self._wiring[internal], int(w.get("port") or 0), [status_id])
+                if internal is not None:
+                    self._add_output_targets(internal, int(w.get("port") or 0), [status_id])
+
+    def _add_output_targets(self, node_id: str, port: int, targets: list[str]) -> None:
+        """Wire ``targets`` to output ``port`` of ``node_id``; through subflow instances
+        this reaches the internal nodes that feed that output (nested as deep as needed)."""
+        sources = self._instance_out.get(node_id)
+        if sources is None:
+            if node_id in self._wiring:
+                _add_wires(self._wiring[node_id], port, targets)
+            return
+        for src, src_port in sources[port] if port < len(sources) else []:
+            if src == node_id:
+                self._wiring[node_id][0].extend(targets)  # pass-through
+            else:
+                self._add_output_targets(src, src_port, targets)
 
     def _resolve(self, node: Node) -> None:
         wires = self._wiring.get(node.id, [])

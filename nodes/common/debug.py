@@ -38,6 +38,7 @@ _DEFAULT_STATUS_LENGTH = 32
 
 
 class DebugNode(Node):
+    assigns_name = True
     type = "debug"
     category = "common"
 
