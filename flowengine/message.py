@@ -41,6 +41,16 @@ _SHARED_KEYS = ("req", "res")
 
 
 def clone_message(msg: Message) -> Message:
+    try:
+        return _clone_message(msg)
+    except RecursionError:
+        # A message that contains itself: the memo of deepcopy handles cycles.
+        shared = {k: msg[k] for k in _SHARED_KEYS if k in msg}
+        rest = copy.deepcopy({k: v for k, v in msg.items() if k not in _SHARED_KEYS})
+        return {**rest, **shared}
+
+
+def _clone_message(msg: Message) -> Message:
     out: Message = {}
     for k, v in msg.items():
         if k in _SHARED_KEYS:
