@@ -22,7 +22,6 @@ from typing import Any, TextIO
 from .credentials import SECRET_ENV_VAR
 from .errors import FlowFileError, Problem
 from .flowfile import STRUCTURAL_TYPES, FlowSet, check_flow_files, load_flow_files
-from .graph import build_graph, flow_info, graph_warnings
 from .jsvalues import js_json_dumps
 from .node import Node
 from .registry import NodeRegistry, default_registry
@@ -297,6 +296,7 @@ def _parse_env(pairs: list[str]) -> dict[str, str]:
 
 
 def cmd_validate(args: argparse.Namespace, registry: NodeRegistry) -> int:
+    from .graph import build_graph, graph_warnings  # networkx only when needed: idle RSS
     flowset, problems = check_flow_files(
         args.flows, registry, _secret(args), allow_unknown=args.allow_unknown
     )
@@ -321,6 +321,7 @@ def cmd_validate(args: argparse.Namespace, registry: NodeRegistry) -> int:
 
 
 def cmd_info(args: argparse.Namespace, registry: NodeRegistry) -> int:
+    from .graph import flow_info  # networkx only when needed: idle RSS
     flowset = load_flow_files(args.flows, registry, _secret(args), allow_unknown=True)
     info = flow_info(flowset, registry)
     if args.json:

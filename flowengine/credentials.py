@@ -18,7 +18,6 @@ import json
 import os
 from typing import Any
 
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 __all__ = [
     "SECRET_ENV_VAR",
@@ -68,6 +67,8 @@ def decrypt_credentials(blob: str, secret: str) -> dict[str, Any]:
         ciphertext = base64.b64decode(blob[_IV_HEX_LEN:], validate=True)
     except (ValueError, binascii.Error) as e:
         raise ValueError(f"not hex IV + base64 data ({e})") from None
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes  # lazy: RSS
+
     decryptor = Cipher(algorithms.AES(_key(secret)), modes.CTR(iv)).decryptor()
     plain = decryptor.update(ciphertext) + decryptor.finalize()
     # CTR has no integrity check: a wrong key yields garbage, caught here.
@@ -83,6 +84,8 @@ def decrypt_credentials(blob: str, secret: str) -> dict[str, Any]:
 def encrypt_credentials(creds: dict[str, Any], secret: str, iv: bytes | None = None) -> str:
     """The ``"$"`` value Node-RED would write for ``creds`` (tests, tooling)."""
     iv = iv or os.urandom(16)
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes  # lazy: RSS
+
     encryptor = Cipher(algorithms.AES(_key(secret)), modes.CTR(iv)).encryptor()
     plain = json.dumps(creds, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     ciphertext = encryptor.update(plain) + encryptor.finalize()

@@ -10,12 +10,17 @@ __all__ = ["Message", "clone_message", "clone_value", "generate_id"]
 
 Message = dict[str, Any]
 
-_getrandbits = random.SystemRandom().getrandbits
+# Like Node-RED's Math.random-based ids: unique enough, not secret; os.urandom per
+# message (SystemRandom) costs a system call on the hot path.
+_getrandbits = random.Random().getrandbits
 
 
 def generate_id() -> str:
     """16 lowercase hex characters, like Node-RED's 8 random bytes."""
     return f"{_getrandbits(64):016x}"
+
+
+_IMMUTABLE = frozenset({str, int, float, bool, type(None), bytes})
 
 
 def clone_value(value: Any) -> Any:
@@ -25,12 +30,16 @@ def clone_value(value: Any) -> Any:
     indistinguishable from copying and avoids Node-RED's shared-Buffer bug (#5953).
     """
     t = type(value)
-    if t is str or t is int or t is float or t is bool or value is None or t is bytes:
+    if t in _IMMUTABLE:
         return value
     if t is dict:
-        return {k: clone_value(v) for k, v in value.items()}
+        out = value.copy()
+        for k, v in value.items():
+            if type(v) not in _IMMUTABLE:
+                out[k] = clone_value(v)
+        return out
     if t is list:
-        return [clone_value(v) for v in value]
+        return [v if type(v) in _IMMUTABLE else clone_value(v) for v in value]
     if t is bytearray:
         return bytearray(value)
     return copy.deepcopy(value)
@@ -51,14 +60,8 @@ def clone_message(msg: Message) -> Message:
 
 
 def _clone_message(msg: Message) -> Message:
-    out: Message = {}
+    out = msg.copy()  # C-speed copy of the top level; then replace mutable values
     for k, v in msg.items():
-        if k in _SHARED_KEYS:
-            out[k] = v
-        else:
-            t = type(v)
-            if t is str or t is int or t is float or t is bool or v is None or t is bytes:
-                out[k] = v
-            else:
-                out[k] = clone_value(v)
+        if type(v) not in _IMMUTABLE and k not in _SHARED_KEYS:
+            out[k] = clone_value(v)
     return out

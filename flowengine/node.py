@@ -44,7 +44,15 @@ class Delivery:
         self._done = False
 
     def __call__(self, msgs: Any) -> None:
-        self.node._send(msgs, self.tracker)
+        node = self.node
+        outputs = node._outputs
+        # Fast path: one message to a single wire (most nodes, most of the time).
+        if type(msgs) is dict and len(outputs) == 1 and len(outputs[0]) == 1:
+            if "_msgid" not in msgs:
+                msgs["_msgid"] = generate_id()
+            node.runtime._enqueue(outputs[0][0], msgs, self.tracker)
+            return
+        node._send(msgs, self.tracker)
 
     def to(self, target: Node, msg: Message) -> None:
         """Deliver ``msg`` straight to ``target`` (link call), keeping the tracker."""
