@@ -297,6 +297,7 @@ def _parse_env(pairs: list[str]) -> dict[str, str]:
 
 def cmd_validate(args: argparse.Namespace, registry: NodeRegistry) -> int:
     from .graph import build_graph, graph_warnings  # networkx only when needed: idle RSS
+
     flowset, problems = check_flow_files(
         args.flows, registry, _secret(args), allow_unknown=args.allow_unknown
     )
@@ -322,6 +323,7 @@ def cmd_validate(args: argparse.Namespace, registry: NodeRegistry) -> int:
 
 def cmd_info(args: argparse.Namespace, registry: NodeRegistry) -> int:
     from .graph import flow_info  # networkx only when needed: idle RSS
+
     flowset = load_flow_files(args.flows, registry, _secret(args), allow_unknown=True)
     info = flow_info(flowset, registry)
     if args.json:

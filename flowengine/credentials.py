@@ -18,7 +18,6 @@ import json
 import os
 from typing import Any
 
-
 __all__ = [
     "SECRET_ENV_VAR",
     "CredentialsError",
