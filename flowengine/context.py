@@ -72,7 +72,7 @@ class Context:
             else:
                 self._data[key] = value
             return
-        set_object_property(self._data, key, value, True)
+        set_object_property(self._data, key, value)
 
     def keys(self, store: str | None = None) -> list[str]:
         self._check_store(store)

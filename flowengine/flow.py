@@ -152,7 +152,7 @@ class Flow:
         for src in self.complete_map:
             node = self.nodes.get(src)
             if node is not None:
-                node._complete_listeners = True
+                node._complete_listeners = node.fires_complete
 
     # ---- scope matching ----------------------------------------------------
     def _candidates(self, handlers: list[Node], reporting: Node) -> list[Node]:

@@ -14,18 +14,25 @@ from __future__ import annotations
 import json
 import math
 import re
+import weakref
+from datetime import UTC, datetime
 from typing import Any, Final
 
 __all__ = [
     "UNDEFINED",
     "Undefined",
     "is_buffer",
+    "js_compare",
+    "js_date_iso",
     "js_json_dumps",
+    "js_json_loads",
     "js_loose_eq",
+    "js_regexp_source",
     "js_number_str",
     "js_string",
     "js_truthy",
     "js_typeof",
+    "register_regexp_source",
     "to_number",
 ]
 
@@ -65,9 +72,9 @@ def js_number_str(x: float | int) -> str:
     if isinstance(x, bool):
         return "true" if x else "false"
     if isinstance(x, int):
-        if abs(x) < 10**21:
+        if abs(x) <= 2**53:
             return str(x)
-        x = float(x)
+        x = float(x)  # JavaScript numbers are doubles
     if math.isnan(x):
         return "NaN"
     if math.isinf(x):
@@ -79,7 +86,7 @@ def js_number_str(x: float | int) -> str:
     r = repr(x)
     if "e" not in r:
         # repr switches to exponent form for |x| < 1e-4; JavaScript only below 1e-6.
-        return r
+        return r[:-2] if r.endswith(".0") else r
     mantissa, exp_s = r.split("e")
     exp = int(exp_s)
     if -7 < exp < 21:
@@ -117,55 +124,108 @@ def js_string(value: Any) -> str:
     if isinstance(value, dict):
         return "[object Object]"
     if isinstance(value, re.Pattern):
-        return f"/{value.pattern}/"
+        return js_regexp_source(value)
+    if isinstance(value, datetime):
+        return _date_to_string(value)
     return str(value)
 
 
+# JavaScript source and flags of patterns compiled from JavaScript regexes (the
+# compiled Python pattern is a translation, so its ``.pattern`` differs).
+_REGEXP_SOURCES: weakref.WeakKeyDictionary[re.Pattern[str], tuple[str, str]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def register_regexp_source(pattern: re.Pattern[str], source: str, flags: str) -> None:
+    _REGEXP_SOURCES[pattern] = (source, flags)
+
+
+def js_regexp_source(pattern: re.Pattern[Any]) -> str:
+    """``RegExp.prototype.toString()``: ``/source/flags``."""
+    known = _REGEXP_SOURCES.get(pattern)
+    if known is not None:
+        source, flags = known
+    else:
+        source = pattern.pattern if isinstance(pattern.pattern, str) else repr(pattern.pattern)
+        flags = "i" if pattern.flags & re.IGNORECASE else ""
+    return f"/{source or '(?:)'}/{flags}"
+
+
+def js_date_iso(value: datetime) -> str:
+    """``Date.prototype.toISOString()``: UTC with milliseconds."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def _date_to_string(value: datetime) -> str:
+    """``Date.prototype.toString()`` in the local time zone."""
+    local = value.astimezone() if value.tzinfo is not None else value
+    offset = local.strftime("%z") or "+0000"
+    name = local.tzname() or "UTC"
+    return local.strftime("%a %b %d %Y %H:%M:%S") + f" GMT{offset} ({name})"
+
+
+def _date_ms(value: datetime) -> float | int:
+    ts = value.timestamp() if value.tzinfo is not None else value.replace(tzinfo=UTC).timestamp()
+    return round(ts * 1000)
+
+
 _NUMERIC_RE = re.compile(r"^[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?)$")
+_RADIX_RE = re.compile(r"^0([xX][0-9a-fA-F]+|[oO][0-7]+|[bB][01]+)$")
+# StrWhiteSpaceChar: WhiteSpace and LineTerminator, as String.prototype.trim uses.
+_JS_SPACE = (
+    " \t\n\v\f\r\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+    "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+_SAFE_INT = 2**53
+
+
+def _string_to_number(text: str) -> float | int:
+    s = text.strip(_JS_SPACE)
+    if s == "":
+        return 0
+    if _NUMERIC_RE.match(s):
+        if "." not in s and "e" not in s and "E" not in s:
+            n = int(s)
+            return n if -_SAFE_INT <= n <= _SAFE_INT else float(n)
+        f = float(s)
+        if f.is_integer() and abs(f) <= _SAFE_INT and not (f == 0 and s.startswith("-")):
+            return int(f)
+        return f
+    m = _RADIX_RE.match(s)
+    if m:
+        n = int(s, 0)
+        return n if n <= _SAFE_INT else float(n)
+    if s in ("Infinity", "+Infinity"):
+        return math.inf
+    if s == "-Infinity":
+        return -math.inf
+    return math.nan
 
 
 def to_number(value: Any) -> float | int:
-    """JavaScript's ``Number(value)``; returns an int when the result is integral."""
-    if isinstance(value, bool):
-        return 1 if value else 0
-    if isinstance(value, int | float):
+    """JavaScript's ``Number(value)``; an int when the result is a safe integer."""
+    t = type(value)
+    if t is int:
         return value
+    if t is float:
+        return value
+    if t is str:
+        return _string_to_number(value)
+    if t is bool:
+        return 1 if value else 0
     if value is None:
         return 0
     if value is UNDEFINED:
         return math.nan
-    if isinstance(value, bytes | bytearray):
-        value = js_string(value)
-    if isinstance(value, list):
-        if not value:
-            return 0
-        if len(value) == 1:
-            return to_number(value[0] if not isinstance(value[0], list) else js_string(value[0]))
-        return math.nan
-    if isinstance(value, str):
-        s = value.strip()
-        if s == "":
-            return 0
-        if _NUMERIC_RE.match(s):
-            f = float(s)
-            if f.is_integer() and "e" not in s.lower() and "." not in s:
-                return int(s)
-            return f
-        low = s.lower()
-        try:
-            if low.startswith("0x"):
-                return int(s[2:], 16)
-            if low.startswith("0o"):
-                return int(s[2:], 8)
-            if low.startswith("0b"):
-                return int(s[2:], 2)
-        except ValueError:
-            return math.nan
-        if s in ("Infinity", "+Infinity"):
-            return math.inf
-        if s == "-Infinity":
-            return -math.inf
-        return math.nan
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, datetime):
+        return _date_ms(value)
+    if isinstance(value, list | tuple | bytes | bytearray):
+        return _string_to_number(js_string(value))
     return math.nan
 
 
@@ -191,8 +251,15 @@ def js_typeof(value: Any) -> str:
     return "object"
 
 
-def _to_primitive(value: Any) -> Any:
-    if isinstance(value, list | dict | bytes | bytearray):
+def _is_js_object(value: Any) -> bool:
+    return isinstance(value, list | dict | tuple | bytes | bytearray | datetime | re.Pattern)
+
+
+def _to_primitive(value: Any, hint_number: bool = False) -> Any:
+    """``ToPrimitive``: objects become strings (Dates numbers when the hint is number)."""
+    if isinstance(value, datetime) and hint_number:
+        return _date_ms(value)
+    if _is_js_object(value):
         return js_string(value)
     return value
 
@@ -203,9 +270,7 @@ def js_loose_eq(a: Any, b: Any) -> bool:
     b_nullish = b is None or b is UNDEFINED
     if a_nullish or b_nullish:
         return a_nullish and b_nullish
-    if isinstance(a, list | dict | bytes | bytearray) and isinstance(
-        b, list | dict | bytes | bytearray
-    ):
+    if _is_js_object(a) and _is_js_object(b):
         return a is b
     a, b = _to_primitive(a), _to_primitive(b)
     if isinstance(a, str) and isinstance(b, str):
@@ -214,6 +279,73 @@ def js_loose_eq(a: Any, b: Any) -> bool:
         return a == b
     na, nb = to_number(a), to_number(b)
     return bool(na == nb)
+
+
+def _bmp_only(text: str) -> bool:
+    return text.isascii() or all(ord(c) <= 0xFFFF for c in text)
+
+
+def _less_than(a: Any, b: Any) -> bool | None:
+    """The abstract relational comparison ``a < b``; None stands for undefined (NaN)."""
+    a = _to_primitive(a, True)
+    b = _to_primitive(b, True)
+    if type(a) is str and type(b) is str:
+        if a == b:
+            return False
+        if _bmp_only(a) and _bmp_only(b):
+            return a < b
+        # JavaScript compares UTF-16 code units, Python code points.
+        return a.encode("utf-16-be") < b.encode("utf-16-be")
+    na, nb = to_number(a), to_number(b)
+    if na != na or nb != nb:
+        return None
+    return na < nb
+
+
+def js_compare(op: str, a: Any, b: Any) -> bool:
+    """JavaScript ``a < b``, ``a <= b``, ``a > b`` or ``a >= b`` (``op``: lt lte gt gte)."""
+    if op == "lt":
+        return _less_than(a, b) is True
+    if op == "gt":
+        return _less_than(b, a) is True
+    if op == "lte":
+        return _less_than(b, a) is False
+    if op == "gte":
+        return _less_than(a, b) is False
+    raise ValueError(f"unknown comparison {op!r}")
+
+
+class _JSONParseError(ValueError):
+    pass
+
+
+def _reject_constant(name: str) -> Any:
+    raise _JSONParseError(f"Unexpected token '{name[0]}', \"{name}\" is not valid JSON")
+
+
+def _json_int(text: str) -> int | float:
+    n = int(text)
+    return n if -_SAFE_INT <= n <= _SAFE_INT else float(n)
+
+
+def _json_float(text: str) -> int | float:
+    f = float(text)
+    if f.is_integer() and abs(f) <= _SAFE_INT and not (f == 0 and text.startswith("-")):
+        return int(f)
+    return f
+
+
+def js_json_loads(text: Any) -> Any:
+    """JavaScript's ``JSON.parse(text)``: numbers are doubles, no NaN/Infinity literals.
+
+    A non-string argument is converted with ``String()`` first, as JavaScript does.
+    Raises ``ValueError``.
+    """
+    if not isinstance(text, str):
+        text = js_string(text)
+    return json.loads(
+        text, parse_constant=_reject_constant, parse_int=_json_int, parse_float=_json_float
+    )
 
 
 def _json_value(value: Any, in_array: bool) -> Any:
@@ -235,15 +367,15 @@ def _json_value(value: Any, in_array: bool) -> Any:
             if v is not UNDEFINED and not callable(v)
         }
     if isinstance(value, list | tuple):
-        return [
-            None if v is UNDEFINED or callable(v) else _json_value(v, True) for v in value
-        ]
+        return [None if v is UNDEFINED or callable(v) else _json_value(v, True) for v in value]
     if isinstance(value, bytes | bytearray):
         return {"type": "Buffer", "data": list(value)}
     if value is UNDEFINED:
         return None
     if isinstance(value, re.Pattern):
         return {}
+    if isinstance(value, datetime):
+        return js_date_iso(value)
     to_json = getattr(value, "to_json", None)
     if callable(to_json):
         return _json_value(to_json(), in_array)
@@ -293,7 +425,7 @@ def _dumps_with_js_floats(value: Any, indent: int | str | None, separators: tupl
     chunks = json.encoder._make_iterencode(  # type: ignore[attr-defined]
         {},
         _reject,
-        json.encoder.py_encode_basestring,  # type: ignore[attr-defined]
+        json.encoder.py_encode_basestring,
         indent,
         lambda o, *_a: js_number_str(float(o)),
         separators[1],

@@ -58,6 +58,18 @@ class Delivery:
         """Deliver ``msg`` straight to ``target`` (link call), keeping the tracker."""
         self.node.runtime._enqueue(target, msg, self.tracker)
 
+    def drop(self) -> None:
+        """End this delivery without output and without firing Complete nodes.
+
+        For the places where Node-RED's node never calls ``done`` (a change rule
+        on context that does not match drops the message silently).
+        """
+        if self._done:
+            return
+        self._done = True
+        if self.tracker is not None:
+            self.tracker.finish()
+
     def done(self, err: Any = None) -> None:
         if self._done:
             return
@@ -87,6 +99,9 @@ class Node:
     config_refs: ClassVar[Mapping[str, str | None]] = {}
     #: False for nodes without an input port (inject, mqtt in, ...): sources.
     has_input: ClassVar[bool] = True
+    #: False for types whose Node-RED input handler takes no ``done`` (switch, rbe):
+    #: Complete nodes never fire for them.
+    fires_complete: ClassVar[bool] = True
     #: True for types whose Node-RED constructor does ``this.name = n.name`` (debug,
     #: template, ...): their ``name`` in msg.error/status/complete sources is the
     #: configured value even when empty; other types report only a non-empty name.

@@ -79,6 +79,7 @@ class SubflowInstanceNode(Node):
     """The node standing for a subflow instance in its parent flow."""
 
     type = "subflow"  # the real type is "subflow:<id>", set per instance
+    fires_complete = False  # Node-RED's instance handler takes no ``done``
 
     def setup(self) -> None:
         self.type = self.config["type"]  # type: ignore[misc]

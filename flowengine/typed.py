@@ -1,270 +1,1237 @@
-"""Typed inputs (``RED.util.evaluateNodeProperty``) and JSONata.
+"""Typed inputs (``RED.util.evaluateNodeProperty``), JavaScript regexes and JSONata.
 
 Every node property that comes as a value/type pair (``to``/``tot``,
 ``v``/``vt`` ...) is evaluated here, so nodes agree with each other and with
-Node-RED.
+Node-RED 5.0.7. Also here: JavaScript regular expressions on Python's ``re``
+(:func:`js_regex`, :func:`js_regex_replace` with ``$1``/``$&`` replacement
+patterns) and JSONata expressions with Node-RED's extra functions
+(:class:`JSONataExpression`), and the slice of moment.js they need: ``date``
+typed values and ``$moment()`` (:func:`format_date`, :class:`Moment`).
 """
 
 from __future__ import annotations
 
-import json
+import math
+import os
 import re
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from .context import parse_context_key
 from .envvars import evaluate_env_property
 from .errors import JSError
-from .jsvalues import UNDEFINED, js_string, to_number
-from .props import get_message_property, normalise_property_expression
+from .jsvalues import (
+    UNDEFINED,
+    js_json_dumps,
+    js_json_loads,
+    js_string,
+    register_regexp_source,
+    to_number,
+)
+from .message import clone_value
+from .props import PropertyExpressionError, compile_property, get_message_property
 
 if TYPE_CHECKING:
     from .node import Node
 
 __all__ = [
     "JSONataExpression",
+    "Moment",
+    "PropertyExpressionError",
     "evaluate_node_property",
     "evaluate_static",
     "format_date",
+    "get_context_value",
     "js_regex",
+    "js_regex_replace",
+    "moment_format",
     "parse_bin",
+    "parse_json",
+    "resolve_context_key",
 ]
 
 _TRUE_RE = re.compile(r"^true$", re.IGNORECASE)
 
 
+def parse_json(value: Any) -> Any:
+    """``JSON.parse(value)``; raises :class:`JSError` (``SyntaxError``) like JavaScript."""
+    try:
+        return js_json_loads(value)
+    except ValueError as e:
+        raise JSError(str(e), "SyntaxError") from None
+
+
+def _to_uint8(value: Any) -> int:
+    n = to_number(value)
+    if n != n or n in (math.inf, -math.inf):
+        return 0
+    return int(n) & 0xFF  # int() truncates toward zero, as ToUint8 does
+
+
 def parse_bin(value: Any) -> bytes:
-    """``Buffer.from(JSON.parse(value))``: a byte array or a string."""
-    data = json.loads(value) if isinstance(value, str) else value
+    """``bin`` typed value: ``Buffer.from(JSON.parse(value))`` of a byte array or a string."""
+    data = parse_json(value) if isinstance(value, str) else value
     if isinstance(data, str):
         return data.encode("utf-8")
-    if isinstance(data, list) and all(isinstance(b, int | float) for b in data):
-        return bytes(int(b) & 0xFF for b in data)
-    raise JSError(f"Invalid buffer value: {js_string(value)}")
+    if isinstance(data, list):
+        return bytes(_to_uint8(b) for b in data)
+    raise JSError("Not string or array", code="INVALID_BUFFER_DATA")
 
 
-def js_regex(pattern: str, flags: str = "") -> re.Pattern[str]:
-    """Compile a JavaScript regular expression source with Python's ``re``."""
-    py_flags = 0
-    if "i" in flags:
-        py_flags |= re.IGNORECASE
-    if "m" in flags:
-        py_flags |= re.MULTILINE
-    if "s" in flags:
-        py_flags |= re.DOTALL
-    # Named groups (?<name>...) are (?P<name>...) in Python; \d etc. behave alike.
-    source = re.sub(r"\(\?<([A-Za-z_]\w*)>", r"(?P<\1>", pattern)
-    source = source.replace("\\/", "/")
-    return re.compile(source, py_flags)
+# ---- JavaScript regular expressions ------------------------------------------------
+
+_JS_LINE_END = "\\n\\r\\u2028\\u2029"
+# Escapes whose meaning is the same in both engines (ASCII letters only matter:
+# Python rejects unknown letter escapes, JavaScript treats them as the letter).
+_SHARED_LETTER_ESCAPES = frozenset("sSbBfnrtvx")
 
 
-def format_date(fmt: str, now_ms: float | None = None) -> Any:
-    """``date``-typed value: ms timestamp, ``iso``, ``object`` or a moment format."""
-    ms = now_ms if now_ms is not None else time.time() * 1000
-    if fmt == "" or fmt is None:
-        return int(ms)
-    dt = datetime.fromtimestamp(ms / 1000, tz=UTC)
-    if fmt == "iso":
-        return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{int(ms) % 1000:03d}Z"
-    if fmt == "object":
-        return dt
-    return _moment_format(fmt, datetime.fromtimestamp(ms / 1000).astimezone())
+_QUANTIFIER = re.compile(r"\{\d+(?:,\d*)?\}")
+_GROUP_NAME = re.compile(r"\(\?<([A-Za-z_][A-Za-z0-9_]*)>")
 
 
-_MOMENT_TOKENS = re.compile(
-    r"\[[^\]]*\]|YYYY|YY|MMMM|MMM|MM|M|DDDD|DD|D|dddd|ddd|dd|d|HH|H|hh|h|mm|m|ss|s|SSS|SS|S|A|a|ZZ|Z|X|x|Do"
+def _translate_regex(source: str, flags: str) -> str:
+    """Rewrite JavaScript regex syntax into Python ``re`` syntax with the same meaning."""
+    multiline = "m" in flags
+    dotall = "s" in flags
+    out: list[str] = []
+    i, n = 0, len(source)
+    in_class = False
+    # After a quantifier only a lazy "?" may follow (Python would read "a*+" as possessive).
+    quantified = ""  # "", "quant" or "lazy"
+    while i < n:
+        c = source[i]
+        if c == "\\" and i + 1 < n:
+            e = source[i + 1]
+            i += 2
+            quantified = ""
+            if e == "d":
+                out.append("0-9" if in_class else "[0-9]")
+            elif e == "D":
+                out.append("\\D" if in_class else "[^0-9]")
+            elif e == "w":
+                out.append("A-Za-z0-9_" if in_class else "[A-Za-z0-9_]")
+            elif e == "W":
+                out.append("\\W" if in_class else "[^A-Za-z0-9_]")
+            elif e == "k" and not in_class and i < n and source[i] == "<":
+                end = source.find(">", i)
+                if end < 0:
+                    out.append("k")
+                else:
+                    out.append(f"(?P={source[i + 1 : end]})")
+                    i = end + 1
+            elif e == "c" and i < n and source[i].isascii() and source[i].isalpha():
+                out.append(re.escape(chr(ord(source[i]) % 32)))
+                i += 1
+            elif e == "u" and i < n and source[i] == "{" and "u" in flags:
+                end = source.find("}", i)
+                out.append(re.escape(chr(int(source[i + 1 : end], 16))))
+                i = end + 1
+            elif e == "u":
+                hexdigits = source[i : i + 4]
+                if len(hexdigits) == 4 and all(h in "0123456789abcdefABCDEF" for h in hexdigits):
+                    out.append("\\u" + hexdigits)
+                    i += 4
+                else:
+                    out.append("u")
+            elif e == "0" and not (i < n and source[i].isdigit()):
+                out.append("\\x00")
+            elif e.isdigit() or e in _SHARED_LETTER_ESCAPES:
+                out.append("\\" + e)
+            elif e.isascii() and e.isalpha():
+                out.append(e)  # identity escape (\e, \A, \Z ... are plain letters in JS)
+            else:
+                out.append(re.escape(e))
+            continue
+        if in_class:
+            if c == "]":
+                in_class = False
+                quantified = ""
+                out.append(c)
+            elif c in "[&~|":
+                out.append("\\" + c)  # Python warns about (future) set operations
+            else:
+                out.append(c)
+            i += 1
+            continue
+        if c == "[":
+            if source.startswith("[^]", i):
+                out.append("[\\s\\S]")
+                i += 3
+                continue
+            if source.startswith("[]", i):
+                out.append("(?!)")
+                i += 2
+                continue
+            in_class = True
+            out.append(c)
+            i += 1
+            if i < n and source[i] == "^":
+                out.append("^")
+                i += 1
+            if i < n and source[i] == "]":
+                out.append("\\]")  # cannot happen after the checks above, kept for safety
+                i += 1
+            continue
+        if c in "*+?":
+            if quantified == "lazy" or (quantified == "quant" and c != "?"):
+                raise re.error("Nothing to repeat")
+            quantified = "lazy" if quantified else "quant"
+            out.append(c)
+            i += 1
+            continue
+        if c == "{":
+            bounds = _QUANTIFIER.match(source, i)
+            if bounds is None:
+                out.append("\\{")  # a literal brace in JavaScript ("{,5}" included)
+                quantified = ""
+                i += 1
+                continue
+            if quantified:
+                raise re.error("Nothing to repeat")
+            out.append(bounds.group(0))
+            quantified = "quant"
+            i = bounds.end()
+            continue
+        quantified = ""
+        if c == "(" and source.startswith("(?", i):
+            if source.startswith(("(?:", "(?=", "(?!", "(?<=", "(?<!"), i):
+                out.append(source[i : i + (4 if source[i + 2] == "<" else 3)])
+                i += 4 if source[i + 2] == "<" else 3
+                continue
+            name = _GROUP_NAME.match(source, i)
+            if name is None:
+                raise re.error("Invalid group")  # (?i), (?P<..>), (?#..), (?>..) are not JS
+            out.append(f"(?P<{name.group(1)}>")
+            i = name.end()
+            continue
+        if c == ".":
+            out.append("[\\s\\S]" if dotall else f"[^{_JS_LINE_END}]")
+        elif c == "$":
+            out.append(f"(?=[{_JS_LINE_END}]|\\Z)" if multiline else "\\Z")
+        elif c == "^":
+            out.append(f"(?:(?<=[{_JS_LINE_END}])|\\A)" if multiline else "\\A")
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
+# Python's regex error texts → V8's, for the messages users see.
+_V8_REGEX_ERRORS = (
+    ("missing ), unterminated subpattern", "Unterminated group"),
+    ("unbalanced parenthesis", "Unmatched ')'"),
+    ("nothing to repeat", "Nothing to repeat"),
+    ("multiple repeat", "Nothing to repeat"),
+    ("unterminated character set", "Unterminated character class"),
+    ("bad character range", "Range out of order in character class"),
+    ("bad escape", "Invalid escape"),
+    ("unknown group name", "Invalid named capture referenced"),
+    ("missing group name", "Invalid capture group name"),
+    ("bad character in group name", "Invalid capture group name"),
+    ("redefinition of group name", "Duplicate capture group name"),
+    ("unknown extension", "Invalid group"),
+    ("min repeat greater than max repeat", "numbers out of order in {} quantifier"),
 )
 
 
-def _moment_format(fmt: str, dt: datetime) -> str:
-    def tok(m: re.Match[str]) -> str:
-        t = m.group(0)
-        if t.startswith("["):
-            return t[1:-1]
-        ms = dt.microsecond // 1000
-        offset = dt.utcoffset()
-        off_min = int(offset.total_seconds() // 60) if offset else 0
-        sign = "+" if off_min >= 0 else "-"
-        oh, om = divmod(abs(off_min), 60)
-        h12 = dt.hour % 12 or 12
-        table: dict[str, Callable[[], str]] = {
-            "YYYY": lambda: f"{dt.year:04d}",
-            "YY": lambda: f"{dt.year % 100:02d}",
-            "MMMM": lambda: dt.strftime("%B"),
-            "MMM": lambda: dt.strftime("%b"),
-            "MM": lambda: f"{dt.month:02d}",
-            "M": lambda: str(dt.month),
-            "DDDD": lambda: f"{dt.timetuple().tm_yday:03d}",
-            "DD": lambda: f"{dt.day:02d}",
-            "D": lambda: str(dt.day),
-            "Do": lambda: f"{dt.day}{_ordinal(dt.day)}",
-            "dddd": lambda: dt.strftime("%A"),
-            "ddd": lambda: dt.strftime("%a"),
-            "dd": lambda: dt.strftime("%a")[:2],
-            "d": lambda: str((dt.weekday() + 1) % 7),
-            "HH": lambda: f"{dt.hour:02d}",
-            "H": lambda: str(dt.hour),
-            "hh": lambda: f"{h12:02d}",
-            "h": lambda: str(h12),
-            "mm": lambda: f"{dt.minute:02d}",
-            "m": lambda: str(dt.minute),
-            "ss": lambda: f"{dt.second:02d}",
-            "s": lambda: str(dt.second),
-            "SSS": lambda: f"{ms:03d}",
-            "SS": lambda: f"{ms // 10:02d}",
-            "S": lambda: str(ms // 100),
-            "A": lambda: "AM" if dt.hour < 12 else "PM",
-            "a": lambda: "am" if dt.hour < 12 else "pm",
-            "ZZ": lambda: f"{sign}{oh:02d}{om:02d}",
-            "Z": lambda: f"{sign}{oh:02d}:{om:02d}",
-            "X": lambda: str(int(dt.timestamp())),
-            "x": lambda: str(int(dt.timestamp() * 1000)),
-        }
-        return table[t]()
-
-    return _MOMENT_TOKENS.sub(tok, fmt)
+def _v8_regex_error(text: str) -> str:
+    for python_text, v8_text in _V8_REGEX_ERRORS:
+        if text.startswith(python_text):
+            return v8_text
+    return text
 
 
-def _ordinal(n: int) -> str:
-    if 11 <= n % 100 <= 13:
-        return "th"
-    return {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+def js_regex(pattern: str, flags: str = "") -> re.Pattern[str]:
+    """Compile a JavaScript regular expression (``new RegExp(pattern, flags)``).
+
+    The ``g`` and ``y`` flags do not change what the pattern matches; callers
+    decide between one and all matches. Raises :class:`JSError` (``SyntaxError``).
+    """
+    if not isinstance(pattern, str):
+        pattern = "(?:)" if pattern is UNDEFINED else js_string(pattern)
+    py_flags = re.IGNORECASE if "i" in flags else 0
+    try:
+        compiled = re.compile(_translate_regex(pattern, flags), py_flags)
+    except (re.error, ValueError, OverflowError) as e:
+        msg = _v8_regex_error(getattr(e, "msg", None) or str(e))
+        raise JSError(
+            f"Invalid regular expression: /{pattern}/{flags}: {msg}", "SyntaxError"
+        ) from None
+    register_regexp_source(compiled, pattern, "".join(f for f in "dgimsuvy" if f in flags))
+    return compiled
+
+
+def _expand_replacement(template: str) -> list[Any]:
+    """Split a ``String.prototype.replace`` replacement into literal and special parts."""
+    parts: list[Any] = []
+    buf: list[str] = []
+    i, n = 0, len(template)
+    while i < n:
+        c = template[i]
+        if c != "$" or i + 1 >= n:
+            buf.append(c)
+            i += 1
+            continue
+        e = template[i + 1]
+        token: Any = None
+        width = 2
+        if e == "$":
+            buf.append("$")
+            i += 2
+            continue
+        if e in "&`'":
+            token = ("special", e)
+        elif e.isdigit():
+            two = template[i + 1 : i + 3]
+            if len(two) == 2 and two.isdigit():
+                token = ("group2", int(two), int(e), two[1])
+                width = 3
+            elif e != "0":
+                token = ("group", int(e))
+        elif e == "<":
+            end = template.find(">", i + 2)
+            if end >= 0:
+                token = ("named", template[i + 2 : end], template[i : end + 1])
+                width = end + 1 - i
+        if token is None:
+            buf.append(c)
+            i += 1
+            continue
+        if buf:
+            parts.append("".join(buf))
+            buf = []
+        parts.append(token)
+        i += width
+    if buf:
+        parts.append("".join(buf))
+    return parts
+
+
+def _substitute(parts: list[Any], m: re.Match[str], text: str) -> str:
+    out: list[str] = []
+    ngroups = m.re.groups
+    for p in parts:
+        if type(p) is str:
+            out.append(p)
+        elif p[0] == "special":
+            if p[1] == "&":
+                out.append(m.group(0))
+            elif p[1] == "`":
+                out.append(text[: m.start()])
+            else:
+                out.append(text[m.end() :])
+        elif p[0] == "group":
+            if p[1] <= ngroups:
+                out.append(m.group(p[1]) or "")
+            else:
+                out.append(f"${p[1]}")
+        elif p[0] == "group2":
+            _, nn, first, second = p
+            if 1 <= nn <= ngroups:
+                out.append(m.group(nn) or "")
+            elif 1 <= first <= ngroups:
+                out.append((m.group(first) or "") + second)
+            else:
+                out.append(f"${nn:02d}" if nn < 10 else f"${nn}")
+        else:  # named
+            if m.re.groupindex:
+                out.append(m.group(p[1]) or "" if p[1] in m.re.groupindex else "")
+            else:
+                out.append(p[2])
+    return "".join(out)
+
+
+_can_match_empty_cache: dict[re.Pattern[str], bool] = {}
+
+
+def _can_match_empty(pattern: re.Pattern[str]) -> bool:
+    found = _can_match_empty_cache.get(pattern)
+    if found is None:
+        try:
+            from re import _parser  # type: ignore[attr-defined]
+
+            found = _parser.parse(pattern.pattern, pattern.flags).getwidth()[0] == 0
+        except Exception:  # the private parser moved: take the always-correct path
+            found = True
+        if len(_can_match_empty_cache) > 1024:
+            _can_match_empty_cache.clear()
+        _can_match_empty_cache[pattern] = found
+    return found
+
+
+def _js_matches(pattern: re.Pattern[str], text: str, count: int) -> list[re.Match[str]]:
+    """Matches in JavaScript's order: after an empty match the search moves on one character.
+
+    (Python would instead retry a non-empty match at the same position.)
+    """
+    found: list[re.Match[str]] = []
+    pos, end = 0, len(text)
+    while pos <= end:
+        m = pattern.search(text, pos)
+        if m is None:
+            break
+        found.append(m)
+        if count and len(found) >= count:
+            break
+        pos = m.end() + 1 if m.end() == m.start() else m.end()
+    return found
+
+
+def js_regex_replace(text: str, pattern: re.Pattern[str], replacement: str, count: int = 0) -> str:
+    """``text.replace(regex, replacement)``: all matches (``count=0``, a ``g`` regex) or ``count``.
+
+    ``$$``, ``$&``, ``$``` ``, ``$'``, ``$1``..``$99`` and ``$<name>`` work as in JavaScript.
+    """
+    parts = _expand_replacement(replacement) if "$" in replacement else None
+    if not _can_match_empty(pattern):
+        if parts is None:
+            return pattern.sub(replacement.replace("\\", "\\\\"), text, count)
+        return pattern.sub(lambda m: _substitute(parts, m, text), text, count)
+    out: list[str] = []
+    last = 0
+    for m in _js_matches(pattern, text, count):
+        out.append(text[last : m.start()])
+        out.append(replacement if parts is None else _substitute(parts, m, text))
+        last = m.end()
+    out.append(text[last:])
+    return "".join(out)
+
+
+# ---- typed values ------------------------------------------------------------------
 
 
 def evaluate_static(value: Any, vtype: str | None, env_lookup: Callable[[str], Any]) -> Any:
     """Types whose value does not depend on a message (used for env entries too)."""
     if vtype in (None, "", "str"):
-        return "" if value is None else js_string(value)
+        return js_string(value)
     if vtype == "num":
         return to_number(value)
     if vtype == "bool":
         return bool(_TRUE_RE.match(js_string(value)))
     if vtype == "json":
-        try:
-            return json.loads(value)
-        except (TypeError, ValueError) as e:
-            raise JSError(str(e), "SyntaxError") from None
+        return parse_json(value)
     if vtype == "bin":
         return parse_bin(value)
     if vtype == "re":
         return js_regex(value)
     if vtype == "date":
-        return format_date(value or "")
+        return format_date(value)
     if vtype == "env":
         return evaluate_env_property(value, env_lookup)
     if vtype == "jsonata":
-        return JSONataExpression(value, None).evaluate({}, env_lookup=env_lookup)
+        return JSONataExpression(value, None, env_lookup).evaluate({})
     return value
 
 
 def evaluate_node_property(
     value: Any, vtype: str | None, node: Node | None, msg: dict[str, Any] | None
 ) -> Any:
-    """``RED.util.evaluateNodeProperty``: typed value for ``node`` and ``msg``."""
+    """``RED.util.evaluateNodeProperty``: typed value for ``node`` and ``msg``.
+
+    Raises what Node-RED would throw (a missing parent in a ``msg`` path is a
+    ``TypeError``; invalid JSON a ``SyntaxError`` :class:`JSError` ...).
+    """
     if vtype == "msg":
         if msg is None:
-            return UNDEFINED
+            return value
         return get_message_property(msg, value)
-    if vtype in ("flow", "global", "node"):
+    if vtype in ("flow", "global"):
         if node is None:
-            return UNDEFINED
+            return value
         return get_context_value(node, vtype, value, msg)
     if vtype == "env":
-        lookup = node.get_env if node is not None else _process_env
-        return evaluate_env_property(value, lookup)
+        return evaluate_env_property(value, node.get_env if node is not None else _process_env)
     if vtype == "jsonata":
-        return JSONataExpression(value, node).evaluate(msg or {})
+        return JSONataExpression(value, node).evaluate(msg if msg is not None else {})
     lookup = node.get_env if node is not None else _process_env
     return evaluate_static(value, vtype, lookup)
 
 
 def _process_env(name: str) -> Any:
-    import os
+    value = os.environ.get(name)
+    return UNDEFINED if value is None else value
 
-    return os.environ.get(name, UNDEFINED)
+
+def resolve_context_key(key: str, msg: dict[str, Any] | None) -> tuple[str | None, str]:
+    """``#:(store)::key`` split, with ``[msg.x]`` references resolved (Node-RED's text form)."""
+    store, key = parse_context_key(key)
+    if msg is not None and "[msg" in key:
+        key = compile_property(key).to_string(msg)
+    return store, key
 
 
 def get_context_value(node: Node, scope: str, key: str, msg: dict[str, Any] | None) -> Any:
-    store, key = parse_context_key(key)
-    if msg is not None and "[msg." in key:
-        key = _resolve_key(key, msg)
-    ctx = (
-        node.flow_context
-        if scope == "flow"
-        else node.global_context
-        if scope == "global"
-        else node.context()
-    )
+    """A ``flow``/``global`` typed value; raises PropertyExpressionError for a bad reference."""
+    store, key = resolve_context_key(key, msg)
+    ctx = node.flow_context if scope == "flow" else node.global_context
     return ctx.get(key, store)
 
 
-def _resolve_key(key: str, msg: dict[str, Any]) -> str:
-    parts = normalise_property_expression(key, msg)
-    out = ""
-    for p in parts:
-        if isinstance(p, int):
-            out += f"[{p}]"
-        elif out:
-            out += f'["{p}"]' if not re.fullmatch(r"[A-Za-z_$][\w$]*", p) else f".{p}"
-        else:
-            out = p
-    return out
+# ---- JSONata -----------------------------------------------------------------------
 
-
-_LEGACY_MSG = re.compile(r"(^|[^a-zA-Z0-9_'\".])msg([^a-zA-Z0-9_'\"]|$)")
+_LEGACY_MSG = re.compile(r"(^|[^a-zA-Z0-9_'\".])msg([^a-zA-Z0-9_'\"]|(?![\s\S]))")
 
 
 class JSONataExpression:
-    """A compiled JSONata expression with Node-RED's extra functions bound."""
+    """A compiled JSONata expression with Node-RED's extra functions bound.
 
-    _compiled_cache: dict[str, Any] = {}
+    ``$flowContext``, ``$globalContext``, ``$env``, ``$moment`` and ``$clone``
+    are available; an expression mentioning a bare ``msg`` is evaluated against
+    ``{"msg": msg}`` (Node-RED's legacy mode). Compile once, evaluate per message.
+    """
 
-    def __init__(self, source: str, node: Node | None) -> None:
+    def __init__(
+        self,
+        source: str,
+        node: Node | None,
+        env_lookup: Callable[[str], Any] | None = None,
+    ) -> None:
         import jsonata
 
         self.source = source
         self.node = node
-        self.legacy = bool(_LEGACY_MSG.search(source))
+        self.legacy = bool(_LEGACY_MSG.search(source)) if isinstance(source, str) else False
         try:
-            self._expr = jsonata.Jsonata(source)
+            expr = jsonata.Jsonata(source)
         except Exception as e:  # the library raises its own JException
-            raise JSError(_jsonata_message(e)) from None
+            raise JSError(_jsonata_message(e), code=_jsonata_code(e)) from None
+        expr.set_output_convert_nulls(False)  # keep JSONata null apart from undefined
+        expr.set_validate_input(False)  # messages may hold bytes (Buffers)
+        self._expr = expr
+        self._lookup = env_lookup or (node.get_env if node is not None else _process_env)
+        self._bind_functions()
 
-    def evaluate(
-        self, msg: dict[str, Any], env_lookup: Callable[[str], Any] | None = None
-    ) -> Any:
-        node = self.node
+    def _bind_functions(self) -> None:
         expr = self._expr
-        lookup = env_lookup or (node.get_env if node is not None else _process_env)
+        node = self.node
 
-        def env(name: str) -> Any:
-            v = lookup(name)
-            return "" if v is UNDEFINED else v
+        def env(name: Any) -> Any:
+            value = self._lookup(js_string(name))
+            return "" if value is UNDEFINED else _to_jsonata(value)
 
         expr.register_lambda("env", env)
-        if node is not None:
-            expr.register_lambda("flowContext", lambda k, s=None: _none(node.flow_context.get(k, s)))
-            expr.register_lambda(
-                "globalContext", lambda k, s=None: _none(node.global_context.get(k, s))
-            )
-        expr.register_lambda("clone", lambda v: json.loads(json.dumps(v)))
+
+        def flow_context(key: Any, store: Any = None) -> Any:
+            if node is None:
+                return ""
+            return _to_jsonata(node.flow_context.get(js_string(key), _opt_str(store)))
+
+        def global_context(key: Any, store: Any = None) -> Any:
+            if node is None:
+                return ""
+            return _to_jsonata(node.global_context.get(js_string(key), _opt_str(store)))
+
+        expr.register_lambda("flowContext", flow_context)
+        expr.register_lambda("globalContext", global_context)
+        expr.register_lambda("clone", lambda value=None: clone_value(value))
+        expr.register_lambda("moment", moment_factory)
+        expr.register_lambda("number", _jsonata_number)
+
+    def assign(self, name: str, value: Any) -> None:
+        """Bind ``$name`` for later evaluations (the switch node's ``$I``/``$N``)."""
+        self._expr.assign(name, _to_jsonata(value))
+
+    def evaluate(
+        self,
+        msg: Any,
+        env_lookup: Callable[[str], Any] | None = None,
+        bindings: dict[str, Any] | None = None,
+    ) -> Any:
+        """Evaluate against ``msg``: ``UNDEFINED`` for no result, None for JSONata null.
+
+        Raises :class:`JSError` with the JSONata message (e.g. ``D3030``'s text).
+        """
+        if env_lookup is not None:
+            previous = self._lookup
+            self._lookup = env_lookup
+            try:
+                return self.evaluate(msg, None, bindings)
+            finally:
+                self._lookup = previous
         data = {"msg": msg} if self.legacy else msg
         try:
-            result = expr.evaluate(data)
+            if bindings:
+                result = self._expr.evaluate(data, {k: _to_jsonata(v) for k, v in bindings.items()})
+            else:
+                result = self._expr.evaluate(data)
+        except JSError:
+            raise
+        except RecursionError:
+            raise JSError("Stack overflow error: Check for non-terminating recursive function.")
         except Exception as e:
-            raise JSError(_jsonata_message(e)) from None
-        return UNDEFINED if result is None and not _returns_null(self.source) else result
+            raise JSError(_jsonata_message(e), code=_jsonata_code(e)) from None
+        return _from_jsonata(result)
 
 
-def _none(v: Any) -> Any:
-    return None if v is UNDEFINED else v
+_JSONATA_NUMBER = re.compile(r"^-?(0|[1-9]\d*)(\.\d+)?([Ee][-+]?\d+)?$")
 
 
-def _returns_null(source: str) -> bool:
-    return source.strip() == "null"
+def _jsonata_number(value: Any = None) -> Any:
+    """JSONata's ``$number()`` (the library's raises a Python error for bad strings)."""
+    from jsonata.jexception import JException
+
+    if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
+        return value
+    if isinstance(value, bool):
+        return 1 if value else 0
+    if isinstance(value, str):
+        text = value
+        if _JSONATA_NUMBER.match(text):
+            n = float(text)
+            return int(n) if n.is_integer() and abs(n) <= 2**53 else n
+        if re.match(r"^0[xX][0-9a-fA-F]+$|^0[oO][0-7]+$|^0[bB][01]+$", text):
+            return int(text, 0)
+    raise JException("D3030", -1, value)
+
+
+def _opt_str(value: Any) -> str | None:
+    return None if value is None or value is UNDEFINED else js_string(value)
+
+
+def _to_jsonata(value: Any) -> Any:
+    """A context/env value as JSONata sees it: undefined → None, null → JSONata null."""
+    from jsonata.utils import Utils
+
+    if value is UNDEFINED:
+        return None
+    if value is None:
+        return Utils.NULL_VALUE
+    return value
+
+
+def _from_jsonata(value: Any) -> Any:
+    """A JSONata result as message data: plain lists, None for null, UNDEFINED for nothing."""
+    from jsonata.utils import Utils
+
+    if value is None:
+        return UNDEFINED
+    t = type(value)
+    if t is str or t is int or t is float or t is bool:
+        return value
+    return _plain(value, Utils.NULL_VALUE)
+
+
+def _plain(value: Any, null: Any) -> Any:
+    """Replace JSONata nulls, sequences and moments inside a result (in place where possible)."""
+    if value is null:
+        return None
+    if isinstance(value, Moment):
+        return value.to_datetime()
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if v is null or isinstance(v, list | dict):
+                new = _plain(v, null)
+                if new is not v:
+                    value[k] = new
+        return value
+    if isinstance(value, list):
+        items = [_plain(v, null) if v is null or isinstance(v, list | dict) else v for v in value]
+        if type(value) is not list:
+            return items  # a JSONata sequence becomes a plain list
+        if any(a is not b for a, b in zip(items, value, strict=True)):
+            value[:] = items
+        return value
+    return value
+
+
+_PLACEHOLDER = re.compile(r"\{\{\{?\w+\}?\}\}")
 
 
 def _jsonata_message(e: Exception) -> str:
-    return str(getattr(e, "message", None) or e)
+    """The error text as jsonata-js writes it: ``{{value}}`` parts JSON-stringified."""
+    from jsonata.jexception import JException
+    from jsonata.utils import Utils
+
+    if not isinstance(e, JException):
+        return str(getattr(e, "message", None) or e)
+    template = JException.error_codes.get(e.error)
+    if not template or template == "{{{message}}}":
+        return str(e)
+    args = [e.current, e.expected] + ([e.extra] if e.extra is not None else [])
+    values = iter(args)
+
+    def fill(m: re.Match[str]) -> str:
+        value = next(values, None)
+        if m.group(0).startswith("{{{"):
+            return js_string(value)
+        if value is None:
+            return "undefined"
+        if value is Utils.NULL_VALUE:
+            return "null"
+        try:
+            return js_json_dumps(value)
+        except (TypeError, ValueError):
+            return js_string(value)
+
+    try:
+        return _PLACEHOLDER.sub(fill, template)
+    except Exception:  # never let message formatting hide the error itself
+        return str(e)
+
+
+def _jsonata_code(e: Exception) -> str | None:
+    code = getattr(e, "error", None)
+    return code if isinstance(code, str) else None
+
+
+# ---- moment.js (the part ``date`` values and ``$moment`` use) -----------------------
+
+_MONTHS = [
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+]  # fmt: skip
+_WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+# Locale (en) long date formats, expanded before tokens.
+_LONG_FORMATS = {
+    "LTS": "h:mm:ss A",
+    "LT": "h:mm A",
+    "LLLL": "dddd, MMMM D, YYYY h:mm A",
+    "LLL": "MMMM D, YYYY h:mm A",
+    "LL": "MMMM D, YYYY",
+    "L": "MM/DD/YYYY",
+    "llll": "ddd, MMM D, YYYY h:mm A",
+    "lll": "MMM D, YYYY h:mm A",
+    "ll": "MMM D, YYYY",
+    "l": "M/D/YYYY",
+}
+_LONG_RE = re.compile(r"(\[[^\[]*\])|(\\)?(LTS|LT|LL?L?L?|l{1,4})")
+_TOKEN_RE = re.compile(
+    r"(\[[^\[]*\])|(\\)?([Hh]mm(?:ss)?|Mo|MM?M?M?|Do|DDDo|DD?D?D?|ddd?d?|do?|w[o|w]?|W[o|W]?"
+    r"|Qo?|YYYYYY|YYYYY|YYYY|YY|gg(?:ggg?)?|GG(?:GGG?)?|e|E|a|A|hh?|HH?|kk?|mm?|ss?|S{1,9}"
+    r"|x|X|zz?|ZZ?|.)",
+    re.DOTALL,
+)
+
+
+def _ordinal(n: int) -> str:
+    if 11 <= n % 100 <= 13:
+        return f"{n}th"
+    return f"{n}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th') }"
+
+
+def _locale_week(dt: datetime) -> tuple[int, int]:
+    """moment's ``weekYear()`` and ``week()`` in the en locale.
+
+    Weeks start on Sunday and week 1 contains January 1st.
+    """
+    day = dt.date()
+    saturday = day + timedelta(days=(5 - day.weekday()) % 7)
+    year = saturday.year
+    jan1 = saturday.replace(month=1, day=1)
+    first_saturday = jan1 + timedelta(days=(5 - jan1.weekday()) % 7)
+    return year, (saturday - first_saturday).days // 7 + 1
+
+
+def _offset(dt: datetime, colon: bool) -> str:
+    off = dt.utcoffset() or timedelta(0)
+    minutes = int(off.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    hours, mins = divmod(abs(minutes), 60)
+    return f"{sign}{hours:02d}:{mins:02d}" if colon else f"{sign}{hours:02d}{mins:02d}"
+
+
+def _format_token(tok: str, dt: datetime) -> str:
+    h12 = dt.hour % 12 or 12
+    ms = dt.microsecond // 1000
+    weekday = (dt.weekday() + 1) % 7  # 0 = Sunday
+    simple: dict[str, Callable[[], str]] = {
+        "M": lambda: str(dt.month),
+        "Mo": lambda: _ordinal(dt.month),
+        "MM": lambda: f"{dt.month:02d}",
+        "MMM": lambda: _MONTHS[dt.month - 1][:3],
+        "MMMM": lambda: _MONTHS[dt.month - 1],
+        "Q": lambda: str((dt.month - 1) // 3 + 1),
+        "Qo": lambda: _ordinal((dt.month - 1) // 3 + 1),
+        "D": lambda: str(dt.day),
+        "Do": lambda: _ordinal(dt.day),
+        "DD": lambda: f"{dt.day:02d}",
+        "DDD": lambda: str(dt.timetuple().tm_yday),
+        "DDDo": lambda: _ordinal(dt.timetuple().tm_yday),
+        "DDDD": lambda: f"{dt.timetuple().tm_yday:03d}",
+        "d": lambda: str(weekday),
+        "do": lambda: _ordinal(weekday),
+        "dd": lambda: _WEEKDAYS[weekday][:2],
+        "ddd": lambda: _WEEKDAYS[weekday][:3],
+        "dddd": lambda: _WEEKDAYS[weekday],
+        "e": lambda: str(weekday),
+        "E": lambda: str(dt.isoweekday()),
+        "w": lambda: str(_locale_week(dt)[1]),
+        "wo": lambda: _ordinal(_locale_week(dt)[1]),
+        "ww": lambda: f"{_locale_week(dt)[1]:02d}",
+        "W": lambda: str(dt.isocalendar()[1]),
+        "Wo": lambda: _ordinal(dt.isocalendar()[1]),
+        "WW": lambda: f"{dt.isocalendar()[1]:02d}",
+        "YY": lambda: f"{dt.year % 100:02d}",
+        "YYYY": lambda: f"{dt.year:04d}",
+        "YYYYY": lambda: f"{dt.year:05d}",
+        "YYYYYY": lambda: f"{'-' if dt.year < 0 else '+'}{abs(dt.year):06d}",
+        "gg": lambda: f"{_locale_week(dt)[0] % 100:02d}",
+        "gggg": lambda: f"{_locale_week(dt)[0]:04d}",
+        "ggggg": lambda: f"{_locale_week(dt)[0]:05d}",
+        "GG": lambda: f"{dt.isocalendar()[0] % 100:02d}",
+        "GGGG": lambda: f"{dt.isocalendar()[0]:04d}",
+        "GGGGG": lambda: f"{dt.isocalendar()[0]:05d}",
+        "A": lambda: "AM" if dt.hour < 12 else "PM",
+        "a": lambda: "am" if dt.hour < 12 else "pm",
+        "H": lambda: str(dt.hour),
+        "HH": lambda: f"{dt.hour:02d}",
+        "h": lambda: str(h12),
+        "hh": lambda: f"{h12:02d}",
+        "k": lambda: str(dt.hour or 24),
+        "kk": lambda: f"{dt.hour or 24:02d}",
+        "m": lambda: str(dt.minute),
+        "mm": lambda: f"{dt.minute:02d}",
+        "s": lambda: str(dt.second),
+        "ss": lambda: f"{dt.second:02d}",
+        "hmm": lambda: f"{h12}{dt.minute:02d}",
+        "hmmss": lambda: f"{h12}{dt.minute:02d}{dt.second:02d}",
+        "Hmm": lambda: f"{dt.hour}{dt.minute:02d}",
+        "Hmmss": lambda: f"{dt.hour}{dt.minute:02d}{dt.second:02d}",
+        "Z": lambda: _offset(dt, True),
+        "ZZ": lambda: _offset(dt, False),
+        "z": lambda: "UTC" if dt.utcoffset() == timedelta(0) and dt.tzinfo is UTC else "",
+        "zz": lambda: "UTC" if dt.utcoffset() == timedelta(0) and dt.tzinfo is UTC else "",
+        "X": lambda: str(math.floor(dt.timestamp())),
+        "x": lambda: str(round(dt.timestamp() * 1000)),
+    }
+    fn = simple.get(tok)
+    if fn is not None:
+        return fn()
+    if tok[0] == "S":
+        return f"{ms:03d}"[: len(tok)].ljust(len(tok), "0")
+    return tok
+
+
+def moment_format(fmt: str, dt: datetime) -> str:
+    """``moment(dt).format(fmt)`` with the default (en) locale."""
+
+    def long(m: re.Match[str]) -> str:
+        if m.group(1) or m.group(2):
+            return m.group(0)
+        return _LONG_FORMATS[m.group(3)]
+
+    for _ in range(5):  # long formats may nest (moment expands up to 5 times)
+        expanded = _LONG_RE.sub(long, fmt)
+        if expanded == fmt:
+            break
+        fmt = expanded
+
+    def token(m: re.Match[str]) -> str:
+        if m.group(1):
+            return m.group(1)[1:-1]
+        if m.group(2):
+            return m.group(3)
+        return _format_token(m.group(3), dt)
+
+    return _TOKEN_RE.sub(token, fmt)
+
+
+def format_date(fmt: Any, now_ms: float | None = None) -> Any:
+    """``date`` typed value: ms timestamp, ``iso``, ``object`` (a datetime) or a moment format."""
+    ms = now_ms if now_ms is not None else time.time() * 1000
+    if not fmt:
+        return int(ms)
+    dt = datetime.fromtimestamp(ms / 1000, tz=UTC)
+    if fmt == "iso":
+        return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{int(ms) % 1000:03d}Z"
+    if fmt == "object":
+        return dt
+    return moment_format(js_string(fmt), dt.astimezone())
+
+
+_UNIT_ALIASES = {
+    "y": "year", "years": "year", "year": "year",
+    "Q": "quarter", "quarters": "quarter", "quarter": "quarter",
+    "M": "month", "months": "month", "month": "month",
+    "w": "week", "weeks": "week", "week": "week",
+    "isoWeek": "isoWeek", "isoWeeks": "isoWeek",
+    "d": "day", "days": "day", "day": "day", "date": "day", "dates": "day",
+    "h": "hour", "hours": "hour", "hour": "hour",
+    "m": "minute", "minutes": "minute", "minute": "minute",
+    "s": "second", "seconds": "second", "second": "second",
+    "ms": "millisecond", "milliseconds": "millisecond", "millisecond": "millisecond",
+}  # fmt: skip
+
+
+def _unit(name: Any) -> str | None:
+    return _UNIT_ALIASES.get(js_string(name)) if name is not None else None
+
+
+def _add_months(dt: datetime, months: int) -> datetime:
+    total = dt.year * 12 + dt.month - 1 + months
+    year, month = divmod(total, 12)
+    month += 1
+    days = (datetime(year + (month == 12), month % 12 + 1, 1) - datetime(year, month, 1)).days
+    return dt.replace(year=year, month=month, day=min(dt.day, days))
+
+
+def _tz(name: str) -> tzinfo:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)
+
+
+_PARSE_TOKENS: dict[str, tuple[str, str]] = {
+    "YYYY": (r"(\d{4})", "year"), "YY": (r"(\d\d)", "year2"),
+    "MMMM": (r"([A-Za-z]+)", "monthname"), "MMM": (r"([A-Za-z]{3})", "monthname"),
+    "MM": (r"(\d\d)", "month"), "M": (r"(\d\d?)", "month"),
+    "DDDD": (r"(\d{3})", "yday"), "DDD": (r"(\d{1,3})", "yday"),
+    "Do": (r"(\d\d?)(?:st|nd|rd|th)", "day"), "DD": (r"(\d\d)", "day"), "D": (r"(\d\d?)", "day"),
+    "HH": (r"(\d\d)", "hour"), "H": (r"(\d\d?)", "hour"),
+    "hh": (r"(\d\d)", "hour12"), "h": (r"(\d\d?)", "hour12"),
+    "kk": (r"(\d\d)", "hour"), "k": (r"(\d\d?)", "hour"),
+    "mm": (r"(\d\d)", "minute"), "m": (r"(\d\d?)", "minute"),
+    "ss": (r"(\d\d)", "second"), "s": (r"(\d\d?)", "second"),
+    "SSS": (r"(\d{3})", "ms"), "SS": (r"(\d\d)", "ms"), "S": (r"(\d)", "ms"),
+    "A": (r"([AaPp][Mm])", "ampm"), "a": (r"([AaPp][Mm])", "ampm"),
+    "ZZ": (r"([+-]\d\d:?\d\d|Z)", "tz"), "Z": (r"([+-]\d\d:?\d\d|Z)", "tz"),
+    "X": (r"(-?\d+(?:\.\d+)?)", "unix"), "x": (r"(-?\d+)", "unixms"),
+}  # fmt: skip
+_PARSE_TOKEN_RE = re.compile(
+    r"(\[[^\]]*\])|(YYYY|YY|MMMM|MMM|MM|M|DDDD|DDD|Do|DD|D|HH|H|hh|h|kk|k|mm|m|ss|s|SSS|SS|S"
+    r"|A|a|ZZ|Z|X|x)"
+)
+
+
+def _parse_with_format(text: str, fmt: str) -> datetime | None:
+    """``moment(text, fmt)`` (forgiving mode: a prefix match is enough)."""
+    pattern: list[str] = []
+    fields: list[str] = []
+    pos = 0
+    for m in _PARSE_TOKEN_RE.finditer(fmt):
+        pattern.append(
+            r"[^0-9A-Za-z]*?"
+            if fmt[pos : m.start()].strip() == "" and pos != m.start()
+            else re.escape(fmt[pos : m.start()])
+        )
+        if m.group(1):
+            pattern.append(re.escape(m.group(1)[1:-1]))
+        else:
+            regex, field = _PARSE_TOKENS[m.group(2)]
+            pattern.append(regex)
+            fields.append(field)
+        pos = m.end()
+    found = re.match("".join(pattern), text)
+    if not found:
+        return None
+    now = datetime.now().astimezone()
+    parts: dict[str, Any] = {
+        "year": now.year,
+        "month": 1,
+        "day": 1,
+        "hour": 0,
+        "minute": 0,
+        "second": 0,
+        "ms": 0,
+    }
+    tz: tzinfo | None = None
+    pm: bool | None = None
+    for field, value in zip(fields, found.groups(), strict=True):
+        if field == "year2":
+            parts["year"] = 2000 + int(value) if int(value) <= 68 else 1900 + int(value)
+        elif field == "monthname":
+            names = [n.lower() for n in _MONTHS]
+            matches = [i for i, n in enumerate(names) if n.startswith(value.lower()[:3])]
+            if not matches:
+                return None
+            parts["month"] = matches[0] + 1
+        elif field == "hour12":
+            parts["hour"] = int(value) % 12
+        elif field == "ampm":
+            pm = value.lower().startswith("p")
+        elif field == "ms":
+            parts["ms"] = int(value.ljust(3, "0"))
+        elif field == "tz":
+            tz = UTC if value == "Z" else datetime.strptime(value.replace(":", ""), "%z").tzinfo
+        elif field == "unix":
+            return datetime.fromtimestamp(float(value), tz=UTC).astimezone()
+        elif field == "unixms":
+            return datetime.fromtimestamp(int(value) / 1000, tz=UTC).astimezone()
+        elif field == "yday":
+            parts["yday"] = int(value)
+        else:
+            parts[field] = int(value)
+    if pm is not None and pm and parts["hour"] < 12:
+        parts["hour"] += 12
+    try:
+        dt = datetime(
+            parts["year"],
+            parts["month"],
+            parts["day"],
+            parts["hour"],
+            parts["minute"],
+            parts["second"],
+            parts["ms"] * 1000,
+        )
+    except ValueError:
+        return None
+    if "yday" in parts:
+        dt = dt.replace(month=1, day=1) + timedelta(days=parts["yday"] - 1)
+    return dt.replace(tzinfo=tz).astimezone() if tz is not None else dt.astimezone()
+
+
+def _parse_moment_input(value: Any, fmt: Any) -> datetime | None:
+    if value is None or value is UNDEFINED:
+        return datetime.now().astimezone()
+    if isinstance(value, Moment):
+        return value.dt
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.astimezone()
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        if value != value:
+            return None
+        return datetime.fromtimestamp(value / 1000, tz=UTC).astimezone()
+    if isinstance(value, list):
+        nums = [int(to_number(v)) for v in value] + [0] * 7
+        try:
+            return datetime(
+                nums[0], nums[1] + 1, nums[2] or 1, nums[3], nums[4], nums[5], nums[6] * 1000
+            ).astimezone()
+        except ValueError:
+            return None
+    if isinstance(value, str):
+        if fmt is not None and fmt is not UNDEFINED:
+            return _parse_with_format(value, js_string(fmt))
+        text = value.strip()
+        try:
+            dt = datetime.fromisoformat(text.replace(" ", "T", 1) if " " in text else text)
+        except ValueError:
+            return None
+        return dt.astimezone()  # moment keeps local mode whatever offset the text had
+    return None
+
+
+class Moment(dict[str, Any]):
+    """A moment.js object inside JSONata: its methods are callable properties.
+
+    ``$moment().add(1, "days").format("YYYY-MM-DD")`` works because JSONata
+    looks ``add`` up on the object and calls it. At the end of an evaluation a
+    moment becomes a datetime (a JavaScript Date: serialised as its ISO string).
+    """
+
+    def __init__(self, dt: datetime | None, utc_mode: bool = False) -> None:
+        from jsonata import Jsonata
+
+        super().__init__()
+        self.dt = dt
+        self.utc_mode = utc_mode
+        lam = Jsonata.JLambda
+        methods: dict[str, Callable[..., Any]] = {
+            "format": self._format,
+            "toISOString": self._iso,
+            "toJSON": self._iso,
+            "toString": lambda: self._format("ddd MMM DD YYYY HH:mm:ss [GMT]ZZ"),
+            "valueOf": self._value_of,
+            "unix": lambda: math.floor(self._value_of() / 1000) if self.dt else math.nan,
+            "isValid": lambda: self.dt is not None,
+            "toDate": self.to_datetime,
+            "year": lambda v=None: self._field("year", v),
+            "month": lambda v=None: self._field("month", v),
+            "date": lambda v=None: self._field("day", v),
+            "day": lambda v=None: self._field("weekday", v),
+            "hour": lambda v=None: self._field("hour", v),
+            "hours": lambda v=None: self._field("hour", v),
+            "minute": lambda v=None: self._field("minute", v),
+            "minutes": lambda v=None: self._field("minute", v),
+            "second": lambda v=None: self._field("second", v),
+            "seconds": lambda v=None: self._field("second", v),
+            "millisecond": lambda v=None: self._field("ms", v),
+            "milliseconds": lambda v=None: self._field("ms", v),
+            "dayOfYear": lambda: self.dt.timetuple().tm_yday if self.dt else math.nan,
+            "isoWeek": lambda: self.dt.isocalendar()[1] if self.dt else math.nan,
+            "week": lambda: _locale_week(self.dt)[1] if self.dt else math.nan,
+            "isoWeekday": lambda: self.dt.isoweekday() if self.dt else math.nan,
+            "daysInMonth": self._days_in_month,
+            "utcOffset": lambda: (
+                int((self.dt.utcoffset() or timedelta(0)).total_seconds() // 60)
+                if self.dt
+                else math.nan
+            ),
+            "add": lambda n=None, unit=None: self._add(n, unit, 1),
+            "subtract": lambda n=None, unit=None: self._add(n, unit, -1),
+            "startOf": lambda unit=None: self._start_of(unit, False),
+            "endOf": lambda unit=None: self._start_of(unit, True),
+            "utc": lambda: Moment(self.dt.astimezone(UTC) if self.dt else None, True),
+            "local": lambda: Moment(self.dt.astimezone() if self.dt else None),
+            "tz": lambda name=None: Moment(
+                self.dt.astimezone(_tz(js_string(name))) if self.dt else None
+            ),
+            "clone": lambda: Moment(self.dt, self.utc_mode),
+            "isBefore": lambda other=None, unit=None: self._cmp(other, unit) < 0,
+            "isAfter": lambda other=None, unit=None: self._cmp(other, unit) > 0,
+            "isSame": lambda other=None, unit=None: self._cmp(other, unit) == 0,
+            "isSameOrBefore": lambda other=None, unit=None: self._cmp(other, unit) <= 0,
+            "isSameOrAfter": lambda other=None, unit=None: self._cmp(other, unit) >= 0,
+            "diff": self._diff,
+        }
+        for name, fn in methods.items():
+            self[name] = lam(fn)
+
+    def to_datetime(self) -> Any:
+        return self.dt if self.dt is not None else UNDEFINED
+
+    def _format(self, fmt: Any = None) -> str:
+        if self.dt is None:
+            return "Invalid date"
+        if fmt is None or fmt is UNDEFINED:
+            fmt = "YYYY-MM-DDTHH:mm:ss[Z]" if self.utc_mode else "YYYY-MM-DDTHH:mm:ssZ"
+        return moment_format(js_string(fmt), self.dt)
+
+    def _iso(self) -> Any:
+        if self.dt is None:
+            return None
+        utc = self.dt.astimezone(UTC)
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+    def _value_of(self) -> float | int:
+        return round(self.dt.timestamp() * 1000) if self.dt else math.nan
+
+    def _days_in_month(self) -> Any:
+        if self.dt is None:
+            return math.nan
+        nxt = _add_months(self.dt.replace(day=1), 1)
+        return (nxt - self.dt.replace(day=1)).days
+
+    def _field(self, name: str, value: Any) -> Any:
+        dt = self.dt
+        if dt is None:
+            return math.nan if value is None else self
+        getters = {
+            "year": dt.year, "month": dt.month - 1, "day": dt.day,
+            "weekday": (dt.weekday() + 1) % 7, "hour": dt.hour, "minute": dt.minute,
+            "second": dt.second, "ms": dt.microsecond // 1000,
+        }  # fmt: skip
+        if value is None or value is UNDEFINED:
+            return getters[name]
+        n = int(to_number(value))
+        if name == "month":
+            return Moment(_add_months(dt, n - getters["month"]), self.utc_mode)
+        if name == "weekday":
+            return Moment(dt + timedelta(days=n - getters["weekday"]), self.utc_mode)
+        if name == "year":
+            return Moment(_add_months(dt, (n - dt.year) * 12), self.utc_mode)
+        deltas = {"day": timedelta(days=1), "hour": timedelta(hours=1),
+                  "minute": timedelta(minutes=1), "second": timedelta(seconds=1),
+                  "ms": timedelta(milliseconds=1)}  # fmt: skip
+        return Moment(dt + deltas[name] * (n - getters[name]), self.utc_mode)
+
+    def _add(self, amount: Any, unit: Any, sign: int) -> Moment:
+        dt = self.dt
+        if dt is None:
+            return self
+        if isinstance(amount, dict):
+            for key, value in amount.items():
+                dt = Moment(dt, self.utc_mode)._add(value, key, sign).dt
+            return Moment(dt, self.utc_mode)
+        n = to_number(amount) * sign
+        if n != n:
+            return Moment(dt, self.utc_mode)
+        kind = _unit(unit) or "millisecond"
+        if kind in ("year", "quarter", "month"):
+            months = round(n) * {"year": 12, "quarter": 3, "month": 1}[kind]
+            return Moment(_add_months(dt, months), self.utc_mode)
+        if kind in ("week", "isoWeek", "day"):
+            # Calendar days keep the wall-clock time across DST changes.
+            days = n * (7 if kind != "day" else 1)
+            naive = dt.replace(tzinfo=None) + timedelta(days=days)
+            return Moment(_relocalise(naive, dt), self.utc_mode)
+        seconds = {"hour": 3600, "minute": 60, "second": 1, "millisecond": 0.001}[kind]
+        return Moment(dt + timedelta(seconds=n * seconds), self.utc_mode)
+
+    def _start_of(self, unit: Any, end: bool) -> Moment:
+        dt = self.dt
+        kind = _unit(unit)
+        if dt is None or kind is None:
+            return self
+        naive = dt.replace(tzinfo=None)
+        if kind == "year":
+            start = naive.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+        elif kind == "quarter":
+            month = (naive.month - 1) // 3 * 3 + 1
+            start = naive.replace(month=month, day=1, hour=0, minute=0, second=0, microsecond=0)
+        elif kind == "month":
+            start = naive.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        elif kind in ("week", "isoWeek"):
+            back = (naive.weekday() + 1) % 7 if kind == "week" else naive.weekday()
+            start = (naive - timedelta(days=back)).replace(
+                hour=0, minute=0, second=0, microsecond=0
+            )
+        elif kind == "day":
+            start = naive.replace(hour=0, minute=0, second=0, microsecond=0)
+        elif kind == "hour":
+            start = naive.replace(minute=0, second=0, microsecond=0)
+        elif kind == "minute":
+            start = naive.replace(second=0, microsecond=0)
+        elif kind == "second":
+            start = naive.replace(microsecond=0)
+        else:
+            start = naive
+        result = Moment(_relocalise(start, dt), self.utc_mode)
+        if end:
+            step = {"quarter": (3, "month"), "isoWeek": (1, "week")}.get(kind, (1, kind))
+            result = result._add(step[0], step[1], 1)._add(1, "ms", -1)
+        return result
+
+    def _other(self, other: Any) -> datetime | None:
+        return _parse_moment_input(other, None)
+
+    def _cmp(self, other: Any, unit: Any) -> int:
+        theirs = self._other(other)
+        if self.dt is None or theirs is None:
+            return 2  # invalid: neither before, after nor same
+        kind = _unit(unit)
+        mine = self
+        if kind is not None:
+            mine = self._start_of(kind, False)
+            theirs = Moment(theirs.astimezone(self.dt.tzinfo))._start_of(kind, False).dt
+        assert mine.dt is not None and theirs is not None
+        return (mine.dt > theirs) - (mine.dt < theirs)
+
+    def _diff(self, other: Any = None, unit: Any = None, precise: Any = None) -> Any:
+        theirs = self._other(other)
+        if self.dt is None or theirs is None:
+            return math.nan
+        kind = _unit(unit) or "millisecond"
+        if kind in ("year", "quarter", "month"):
+            months = (self.dt.year - theirs.year) * 12 + self.dt.month - theirs.month
+            anchor = _add_months(theirs, months)
+            if (anchor > self.dt) != (months < 0) and anchor != self.dt:
+                months += -1 if months > 0 or anchor > self.dt else 1
+                anchor = _add_months(theirs, months)
+            value: float = months
+            if precise:
+                nxt = _add_months(theirs, months + (1 if self.dt >= anchor else -1))
+                span = abs((nxt - anchor).total_seconds()) or 1
+                value += (self.dt - anchor).total_seconds() / span
+            value /= {"year": 12, "quarter": 3, "month": 1}[kind]
+        else:
+            seconds = (self.dt - theirs).total_seconds()
+            per = {"week": 604800, "isoWeek": 604800, "day": 86400, "hour": 3600,
+                   "minute": 60, "second": 1, "millisecond": 0.001}[kind]  # fmt: skip
+            value = seconds / per
+        if precise:
+            return value
+        return math.trunc(value) if value == value else value
+
+
+def _relocalise(naive: datetime, like: datetime) -> datetime:
+    """Attach the time zone of ``like`` to a wall-clock time (fixed or named zone)."""
+    tz = like.tzinfo
+    if tz is None:
+        return naive.astimezone()
+    if hasattr(tz, "key"):  # a zoneinfo zone: its offset depends on the date
+        return naive.replace(tzinfo=tz)
+    local = naive.astimezone()
+    if like.utcoffset() == timedelta(0) and tz is UTC:
+        return naive.replace(tzinfo=UTC)
+    return local
+
+
+def moment_factory(value: Any = None, fmt: Any = None, *_rest: Any) -> Moment:
+    """``$moment(...)`` in JSONata: now, a ms timestamp, an ISO string, or a string and format."""
+    return Moment(_parse_moment_input(value, fmt))
