@@ -1,0 +1,1 @@
+"""Test support: real services (Mosquitto, Kafka), a Camunda-speaking HTTP server, fixtures."""
