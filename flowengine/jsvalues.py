@@ -325,6 +325,8 @@ def _reject_constant(name: str) -> Any:
 
 def _json_int(text: str) -> int | float:
     n = int(text)
+    if n == 0 and text.startswith("-"):
+        return -0.0  # JSON.parse("-0") is negative zero
     return n if -_SAFE_INT <= n <= _SAFE_INT else float(n)
 
 
@@ -335,6 +337,12 @@ def _json_float(text: str) -> int | float:
     return f
 
 
+# One decoder for every call: json.loads with hooks would build a new one each time.
+_JSON_DECODER = json.JSONDecoder(
+    parse_constant=_reject_constant, parse_int=_json_int, parse_float=_json_float
+)
+
+
 def js_json_loads(text: Any) -> Any:
     """JavaScript's ``JSON.parse(text)``: numbers are doubles, no NaN/Infinity literals.
 
@@ -343,9 +351,7 @@ def js_json_loads(text: Any) -> Any:
     """
     if not isinstance(text, str):
         text = js_string(text)
-    return json.loads(
-        text, parse_constant=_reject_constant, parse_int=_json_int, parse_float=_json_float
-    )
+    return _JSON_DECODER.decode(text)
 
 
 def _json_value(value: Any, in_array: bool) -> Any:

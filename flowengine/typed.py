@@ -22,7 +22,6 @@ from .jsregex import js_regex, js_regex_replace
 from .jsvalues import (
     UNDEFINED,
     js_json_dumps,
-    js_json_loads,
     js_string,
     to_number,
 )
@@ -53,11 +52,10 @@ _TRUE_RE = re.compile(r"^true$", re.IGNORECASE)
 
 
 def parse_json(value: Any) -> Any:
-    """``JSON.parse(value)``; raises :class:`JSError` (``SyntaxError``) like JavaScript."""
-    try:
-        return js_json_loads(value)
-    except ValueError as e:
-        raise JSError(str(e), "SyntaxError") from None
+    """``JSON.parse(value)``; raises :class:`JSError` with V8's ``SyntaxError`` text."""
+    from .util.jsjson import js_json_loads as v8_json_loads
+
+    return v8_json_loads(value)
 
 
 def _to_uint8(value: Any) -> int:

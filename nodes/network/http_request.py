@@ -15,6 +15,10 @@ output message carries ``statusCode``, lower-cased ``headers`` (plus
 ``x-node-red-request-node``, a ``hash-sum`` of them), ``responseUrl``,
 ``redirectList``, ``retry``, ``payload`` and ``responseCookies``.
 
+The JavaScript packages it relies on (mustache.js, hash-sum, cookie and
+tough-cookie, querystring, form-data, got's errors and digest auth) are
+re-implemented in :mod:`flowengine.util`.
+
 Each node keeps its own httpx connection pools (one ``AsyncClient`` per proxy
 and TLS setting in use), closed with the node; requests of one node run
 concurrently on the engine loop.
@@ -34,15 +38,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import copy
-import hashlib
-import mimetypes
-import posixpath
 import re
-import secrets
-import socket
 import ssl
-import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,13 +50,24 @@ import httpx
 
 from flowengine import Node
 from flowengine.errors import ConfigError, JSError
-from flowengine.jsvalues import UNDEFINED, js_json_dumps, js_json_loads, js_string, js_truthy
+from flowengine.jsvalues import UNDEFINED, js_json_dumps, js_string, js_truthy, to_number
 from flowengine.props import PropertyExpressionError, compile_property, get_message_property
+from flowengine.util.cookies import CookieJar, cookie_parse, cookie_serialize, extract_cookies
+from flowengine.util.digest_auth import digest_authorization
+from flowengine.util.hashsum import hash_sum
+from flowengine.util.http_body import body_bytes, multipart_body
+from flowengine.util.http_errors import request_error, transport_error
+from flowengine.util.http_headers import INVALID_HEADER_CHAR_RE, TOKEN_RE, node_headers
+from flowengine.util.jsjson import js_json_loads
+from flowengine.util.jsobject import js_key_order, js_own_get, js_own_keys
+from flowengine.util.mustache import MustacheError, MustacheTemplate
+from flowengine.util.querystring import querystring_stringify
+from flowengine.util.uri import decode_uri_component, new_url
 
 from .http_proxy import HTTPProxyNode, ProxyOptions, proxy_for_url
 from .tls_config import make_client_context
 
-__all__ = ["HTTPRequestNode", "MustacheTemplate", "hash_sum"]
+__all__ = ["HTTPRequestNode"]
 
 REQUESTING = {"fill": "blue", "shape": "dot", "text": "httpin.status.requesting"}
 GOT_USER_AGENT = "got (https://github.com/sindresorhus/got)"
@@ -82,735 +91,6 @@ REJECT_UNAUTHORIZED_INVALID = "msg.rejectUnauthorized should be a boolean"
 NO_RESPONSE = "no response from server"
 
 _METHODS_WITHOUT_DEFAULT_BODY = frozenset({"GET", "HEAD", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
-_TOKEN_RE = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
-_INVALID_HEADER_CHAR_RE = re.compile(r"[^\t\x20-\x7e\x80-\xff]")
-
-
-# =====================================================================================
-# Small JavaScript behaviours the node's output depends on
-# =====================================================================================
-_URI_COMPONENT_SAFE = frozenset(
-    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.!~*'()"
-)
-
-
-def encode_uri_component(value: Any) -> str:
-    """``encodeURIComponent(String(value))``; JSError URIError on a lone surrogate."""
-    text = js_string(value)
-    try:
-        data = text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise JSError("URI malformed", name="URIError") from None
-    return "".join(chr(b) if b in _URI_COMPONENT_SAFE else f"%{b:02X}" for b in data)
-
-
-_PERCENT_RUN_RE = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
-
-
-def decode_uri_component(text: str) -> str | None:
-    """``decodeURIComponent``; None where JavaScript throws ``URIError``."""
-    if "%" not in text:
-        return text
-    out: list[str] = []
-    pos = 0
-    for m in _PERCENT_RUN_RE.finditer(text):
-        if "%" in text[pos : m.start()]:
-            return None
-        out.append(text[pos : m.start()])
-        try:
-            out.append(bytes.fromhex(m.group(0).replace("%", "")).decode("utf-8"))
-        except UnicodeDecodeError:
-            return None
-        pos = m.end()
-    if "%" in text[pos:]:
-        return None
-    out.append(text[pos:])
-    return "".join(out)
-
-
-def js_parse_int(value: Any) -> int | None:
-    """``parseInt(value)`` in base 10; None for NaN."""
-    m = re.match(r"^[\s\ufeff\xa0]*([+-]?\d+)", js_string(value))
-    return int(m.group(1)) if m else None
-
-
-def js_own_keys(value: Any) -> list[str]:
-    """``Object.keys`` / ``for ... in`` keys of a message value."""
-    if isinstance(value, dict):
-        return js_key_order([str(k) for k in value])
-    if isinstance(value, list | str | bytes | bytearray):
-        return [str(i) for i in range(len(value))]
-    return []
-
-
-def js_own_get(value: Any, key: str) -> Any:
-    if isinstance(value, dict):
-        return value.get(key, UNDEFINED)
-    return value[int(key)]
-
-
-def _is_array_index(key: str) -> bool:
-    return (
-        key.isdigit() and key.isascii() and (key == "0" or key[0] != "0") and int(key) < 2**32 - 1
-    )
-
-
-def js_key_order(keys: Iterable[str]) -> list[str]:
-    """Property order of a JavaScript object: array indexes ascending, then insertion order."""
-    keys = list(keys)
-    indexes = sorted((k for k in keys if _is_array_index(k)), key=int)
-    if not indexes:
-        return keys
-    return indexes + [k for k in keys if not _is_array_index(k)]
-
-
-def _qs_primitive(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return (
-            js_string(value)
-            if value == value and value not in (float("inf"), -float("inf"))
-            else ""
-        )
-    return ""
-
-
-def querystring_stringify(obj: Any) -> str:
-    """Node's ``querystring.stringify(obj)``."""
-    if not (isinstance(obj, dict | list | bytes | bytearray)):
-        return ""
-    parts: list[str] = []
-    for key in js_own_keys(obj):
-        value = js_own_get(obj, key)
-        prefix = encode_uri_component(key) + "="
-        if isinstance(value, list):
-            parts.extend(prefix + encode_uri_component(_qs_primitive(v)) for v in value)
-        else:
-            parts.append(prefix + encode_uri_component(_qs_primitive(value)))
-    return "&".join(parts)
-
-
-# ---- hash-sum (the x-node-red-request-node header value) -----------------------------
-def _int32(x: int) -> int:
-    return ((x + 2**31) % 2**32) - 2**31
-
-
-def _utf16_units(text: str) -> list[int]:
-    data = text.encode("utf-16-le", "surrogatepass")
-    return [data[i] | (data[i + 1] << 8) for i in range(0, len(data), 2)]
-
-
-def _fold(hash_value: int, text: str) -> int:
-    if not text:
-        return hash_value
-    for unit in _utf16_units(text):
-        hash_value = _int32(_int32(_int32(hash_value) << 5) - hash_value + unit)
-    return hash_value * -2 if hash_value < 0 else hash_value
-
-
-def _js_class_name(value: Any) -> str:
-    if value is None:
-        return "[object Null]"
-    if value is UNDEFINED:
-        return "[object Undefined]"
-    if isinstance(value, bool):
-        return "[object Boolean]"
-    if isinstance(value, int | float):
-        return "[object Number]"
-    if isinstance(value, str):
-        return "[object String]"
-    if isinstance(value, list):
-        return "[object Array]"
-    if isinstance(value, bytes | bytearray):
-        return "[object Uint8Array]"
-    return "[object Object]"
-
-
-def _js_typeof(value: Any) -> str:
-    if value is UNDEFINED:
-        return "undefined"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "object"
-
-
-def _fold_value(hash_value: int, value: Any, key: str, seen: list[Any]) -> int:
-    hash_value = _fold(_fold(_fold(hash_value, key), _js_class_name(value)), _js_typeof(value))
-    if value is None:
-        return _fold(hash_value, "null")
-    if value is UNDEFINED:
-        return _fold(hash_value, "undefined")
-    if isinstance(value, dict | list | bytes | bytearray):
-        if any(value is s for s in seen):
-            return _fold(hash_value, "[Circular]" + key)
-        seen.append(value)
-        keys = sorted(js_own_keys(value), key=_utf16_units)
-        for k in keys:
-            hash_value = _fold_value(hash_value, js_own_get(value, k), k, seen)
-        # String(value.valueOf()): arrays join, Buffers decode, objects "[object Object]".
-        return _fold(hash_value, js_string(value))
-    return _fold(hash_value, js_string(value))
-
-
-def hash_sum(value: Any) -> str:
-    """The ``hash-sum`` package's digest of a value (8+ hex digits)."""
-    return format(_fold_value(0, value, "", []), "x").rjust(8, "0")
-
-
-# =====================================================================================
-# Mustache (mustache.js 4 semantics) for templated URLs
-# =====================================================================================
-_HTML_ESCAPES = {
-    "&": "&amp;",
-    "<": "&lt;",
-    ">": "&gt;",
-    '"': "&quot;",
-    "'": "&#39;",
-    "/": "&#x2F;",
-    "`": "&#x60;",
-    "=": "&#x3D;",
-}
-_HTML_ESCAPE_RE = re.compile(r"[&<>\"'`=/]")
-
-
-class MustacheTemplate:
-    """A parsed mustache template: variables, sections, inverted sections, comments,
-    delimiter changes (partials render nothing; standalone-line trimming is not done,
-    which only matters for templates spanning lines)."""
-
-    def __init__(self, template: str) -> None:
-        self.tokens = self._parse(template)
-
-    @staticmethod
-    def _parse(template: str) -> list[Any]:
-        root: list[Any] = []
-        current = root
-        sections: list[tuple[str, list[Any], list[Any]]] = []  # (name, token, parent list)
-        open_tag, close_tag = "{{", "}}"
-        pos = 0
-        n = len(template)
-        while pos < n:
-            start = template.find(open_tag, pos)
-            if start == -1:
-                current.append(("text", template[pos:]))
-                break
-            if start > pos:
-                current.append(("text", template[pos:start]))
-            p = start + len(open_tag)
-            kind = "name"
-            if p < n and template[p] in "#^/>{&=!":
-                kind = template[p]
-                p += 1
-            if kind == "=":
-                end = template.find("=" + close_tag, p)
-                if end == -1:
-                    raise ValueError(f"Unclosed tag at {n}")
-                tags = template[p:end].split()
-                if len(tags) != 2:
-                    raise ValueError(f"Invalid tags: {template[p:end].strip()}")
-                open_tag, close_tag = tags
-                pos = end + 1 + len(close_tag)
-                continue
-            if kind == "{":
-                end = template.find("}" + close_tag, p)
-                if end == -1:
-                    raise ValueError(f"Unclosed tag at {n}")
-                value = template[p:end].strip()
-                pos = end + 1 + len(close_tag)
-                kind = "&"
-            else:
-                end = template.find(close_tag, p)
-                if end == -1:
-                    raise ValueError(f"Unclosed tag at {n}")
-                value = template[p:end].strip()
-                pos = end + len(close_tag)
-            if kind == "!" or kind == ">":
-                continue  # comments; partials (none are ever given) render nothing
-            if kind in "#^":
-                children: list[Any] = []
-                token = [kind, value, children]
-                current.append(token)
-                sections.append((value, token, current))
-                current = children
-            elif kind == "/":
-                if not sections:
-                    raise ValueError(f'Unopened section "{value}" at {start}')
-                name, _, parent = sections.pop()
-                if name != value:
-                    raise ValueError(f'Unclosed section "{name}" at {start}')
-                current = parent
-            else:
-                current.append((kind, value))
-        if sections:
-            raise ValueError(f'Unclosed section "{sections[-1][0]}" at {n}')
-        return root
-
-    def render(self, view: Any) -> str:
-        return self._render(self.tokens, [view])
-
-    def _render(self, tokens: list[Any], stack: list[Any]) -> str:
-        out: list[str] = []
-        for token in tokens:
-            kind = token[0]
-            if kind == "text":
-                out.append(token[1])
-            elif kind == "name" or kind == "&":
-                value = _lookup(stack, token[1])
-                if value is None or value is UNDEFINED:
-                    continue
-                text = js_string(value)
-                if kind == "name" and not isinstance(value, int | float):
-                    text = _HTML_ESCAPE_RE.sub(lambda m: _HTML_ESCAPES[m.group(0)], text)
-                out.append(text)
-            elif kind == "#":
-                value = _lookup(stack, token[1])
-                if not js_truthy(value):
-                    continue
-                if isinstance(value, list):
-                    for item in value:
-                        out.append(self._render(token[2], [item, *stack]))
-                elif isinstance(value, bool):
-                    out.append(self._render(token[2], stack))
-                else:
-                    out.append(self._render(token[2], [value, *stack]))
-            elif kind == "^":
-                value = _lookup(stack, token[1])
-                if not js_truthy(value) or (isinstance(value, list) and not value):
-                    out.append(self._render(token[2], stack))
-        return "".join(out)
-
-
-def _has_property(obj: Any, key: str) -> bool:
-    """``key in obj`` for objects, own properties for strings (mustache's lookup hit)."""
-    if isinstance(obj, dict):
-        return key in obj
-    if isinstance(obj, list | bytes | bytearray | str):
-        return key == "length" or (_is_array_index(key) and int(key) < len(obj))
-    return False
-
-
-def _get_property(obj: Any, key: str) -> Any:
-    if isinstance(obj, dict):
-        return obj.get(key, UNDEFINED)
-    if isinstance(obj, list | bytes | bytearray | str):
-        if key == "length":
-            return len(obj) if not isinstance(obj, str) else len(_utf16_units(obj))
-        if _is_array_index(key) and int(key) < len(obj):
-            return obj[int(key)]
-    return UNDEFINED
-
-
-def _lookup(stack: list[Any], name: str) -> Any:
-    if name == ".":
-        return stack[0]
-    for view in stack:
-        if name.find(".") > 0:
-            names = name.split(".")
-            value = view
-            hit = False
-            for i, part in enumerate(names):
-                if value is None or value is UNDEFINED:
-                    break
-                if i == len(names) - 1:
-                    hit = _has_property(value, part)
-                value = _get_property(value, part)
-        else:
-            hit = _has_property(view, name)
-            value = _get_property(view, name)
-        if hit:
-            return value
-    return UNDEFINED
-
-
-# =====================================================================================
-# Cookies (the ``cookie`` package's parse/serialize and a small tough-cookie jar)
-# =====================================================================================
-_COOKIE_VALUE_RE = re.compile(r'^("?)[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*\1$')
-
-
-def cookie_parse(text: str, decode: Callable[[str], str] | None = None) -> dict[str, str]:
-    """``cookie.parse`` (v0.7): first occurrence of a name wins, quotes stripped."""
-    result: dict[str, str] = {}
-    for part in text.split(";"):
-        eq = part.find("=")
-        if eq == -1:
-            continue
-        key = part[:eq].strip(" \t")
-        if key in result:
-            continue
-        value = part[eq + 1 :].strip(" \t")
-        if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
-            value = value[1:-1]
-        if decode is not None:
-            result[key] = decode(value)
-        else:
-            decoded = decode_uri_component(value)
-            result[key] = value if decoded is None else decoded
-    return result
-
-
-def cookie_serialize(name: str, value: Any, encode: bool = True) -> str:
-    """``cookie.serialize(name, value)`` (encodeURIComponent unless ``encode`` is false)."""
-    if not _TOKEN_RE.match(name):
-        raise JSError("argument name is invalid", name="TypeError")
-    text = encode_uri_component(value) if encode else js_string(value)
-    if not _COOKIE_VALUE_RE.match(text):
-        raise JSError("argument val is invalid", name="TypeError")
-    return f"{name}={text}"
-
-
-def extract_cookies(set_cookie: Any) -> dict[str, Any]:
-    """``msg.responseCookies``: name → parsed attributes plus ``value``."""
-    cookies: dict[str, Any] = {}
-    if not isinstance(set_cookie, list):
-        return cookies
-    for line in set_cookie:
-        if not isinstance(line, str):
-            continue
-        parsed: dict[str, Any] = dict(cookie_parse(line))
-        eq = line.find("=")
-        if eq == -1:
-            continue
-        key = line[:eq].strip()
-        if not key:
-            continue
-        parsed["value"] = parsed.get(key, UNDEFINED)
-        parsed.pop(key, None)
-        if parsed["value"] is UNDEFINED:
-            del parsed["value"]
-        cookies[key] = parsed
-    return cookies
-
-
-@dataclass
-class _Cookie:
-    name: str
-    value: str
-    domain: str
-    host_only: bool
-    path: str
-    secure: bool
-    expires: float | None
-    created: int
-
-
-class CookieJar:
-    """Per-request cookie store with tough-cookie's matching and ordering rules."""
-
-    def __init__(self) -> None:
-        self.cookies: list[_Cookie] = []
-        self._counter = 0
-
-    def set_cookie(self, text: str, url: ada_url.URL) -> None:
-        """Store a ``Set-Cookie`` line received from (or meant for) ``url``; invalid → ignored."""
-        import email.utils
-        import time
-
-        parts = text.split(";")
-        pair = parts[0]
-        eq = pair.find("=")
-        if eq == -1:
-            return
-        name, value = pair[:eq].strip(), pair[eq + 1 :].strip()
-        host = url.hostname.lower()
-        domain, host_only, path = host, True, ""
-        secure, expires = False, None
-        max_age: float | None = None
-        for attr in parts[1:]:
-            key, _, attr_value = attr.partition("=")
-            key, attr_value = key.strip().lower(), attr_value.strip()
-            if key == "domain" and attr_value:
-                domain = attr_value.lstrip(".").lower()
-                host_only = False
-            elif key == "path" and attr_value.startswith("/"):
-                path = attr_value
-            elif key == "secure":
-                secure = True
-            elif key == "max-age" and re.fullmatch(r"-?\d+", attr_value):
-                max_age = float(attr_value)
-            elif key == "expires" and attr_value:
-                try:
-                    expires = email.utils.parsedate_to_datetime(attr_value).timestamp()
-                except (TypeError, ValueError):
-                    pass
-        if max_age is not None:
-            expires = time.time() + max_age if max_age > 0 else 0.0
-        if not host_only and not _domain_match(host, domain):
-            return
-        if secure and url.protocol != "https:":
-            return
-        if not path:
-            path = _default_path(url.pathname)
-        for i, old in enumerate(self.cookies):
-            if (old.name, old.domain, old.path) == (name, domain, path):
-                created = old.created
-                del self.cookies[i]
-                break
-        else:
-            self._counter += 1
-            created = self._counter
-        if expires is not None and expires <= time.time():
-            return  # expired: removes an older cookie of the same name
-        self.cookies.append(_Cookie(name, value, domain, host_only, path, secure, expires, created))
-
-    def cookie_string(self, url: ada_url.URL) -> str:
-        import time
-
-        host = url.hostname.lower()
-        now = time.time()
-        chosen = [
-            c
-            for c in self.cookies
-            if (host == c.domain if c.host_only else _domain_match(host, c.domain))
-            and _path_match(url.pathname, c.path)
-            and (not c.secure or url.protocol == "https:")
-            and (c.expires is None or c.expires > now)
-        ]
-        chosen.sort(key=lambda c: (-len(c.path), c.created))
-        return "; ".join(f"{c.name}={c.value}" if c.name else c.value for c in chosen)
-
-
-def _domain_match(host: str, domain: str) -> bool:
-    if host == domain:
-        return True
-    is_ip = re.fullmatch(r"[\d.]+|\[.*\]", host) is not None
-    return not is_ip and host.endswith("." + domain)
-
-
-def _default_path(path: str) -> str:
-    if not path.startswith("/") or path.count("/") == 1:
-        return "/"
-    return path[: path.rfind("/")]
-
-
-def _path_match(request_path: str, cookie_path: str) -> bool:
-    if request_path == cookie_path:
-        return True
-    if request_path.startswith(cookie_path):
-        return cookie_path.endswith("/") or request_path[len(cookie_path)] == "/"
-    return False
-
-
-# =====================================================================================
-# Request bodies
-# =====================================================================================
-def _escape_form_param(text: str) -> str:
-    return text.replace("\r", "%0D").replace("\n", "%0A").replace('"', "%22")
-
-
-def multipart_body(payload: Any) -> tuple[bytes, str]:
-    """The ``form-data`` package's encoding of ``payload``: (body, boundary)."""
-    boundary = "--------------------------" + secrets.token_hex(12)
-    chunks: list[bytes] = []
-    for key in js_own_keys(payload) if payload is not None else []:
-        val = js_own_get(payload, key)
-        if val is None or val is UNDEFINED:
-            continue
-        if isinstance(val, str | bytes | bytearray):
-            chunks.append(_form_part(boundary, key, val, {}))
-        elif isinstance(val, dict) and "value" in val:
-            options = val.get("options") or {}
-            chunks.append(_form_part(boundary, key, val["value"], options))
-        else:
-            chunks.append(_form_part(boundary, key, js_json_dumps(val), {}))
-    if chunks:
-        chunks.append(f"--{boundary}--\r\n".encode())
-    return b"".join(chunks), boundary
-
-
-def _form_part(boundary: str, name: str, value: Any, options: Any) -> bytes:
-    if isinstance(options, str):
-        options = {"filename": options}
-    if not isinstance(options, dict):
-        options = {}
-    if (isinstance(value, int | float) and not isinstance(value, bool)) or value is None:
-        value = js_string(value)
-    if value is UNDEFINED:
-        value = "undefined"
-    if isinstance(value, list):
-        raise JSError("Arrays are not supported.")
-    if not isinstance(value, str | bytes | bytearray):
-        raise JSError("multipart/form-data values must be strings, numbers or Buffers")
-    data = value.encode("utf-8") if isinstance(value, str) else bytes(value)
-    header = options.get("header")
-    if isinstance(header, str):
-        return header.encode("utf-8") + data + b"\r\n"
-    disposition = f'form-data; name="{_escape_form_param(name)}"'
-    filename = None
-    if isinstance(options.get("filepath"), str):
-        filename = posixpath.normpath(options["filepath"].replace("\\", "/"))
-    elif options.get("filename"):
-        filename = posixpath.basename(js_string(options["filename"]))
-    if filename:
-        disposition += f'; filename="{_escape_form_param(filename)}"'
-    content_type = options.get("contentType") or None
-    if not content_type and (options.get("filepath") or options.get("filename")):
-        content_type = mimetypes.guess_type(
-            js_string(options.get("filepath") or options.get("filename"))
-        )[0]
-    if not content_type and isinstance(value, bytes | bytearray):
-        content_type = "application/octet-stream"
-    head = f"--{boundary}\r\nContent-Disposition: {disposition}\r\n"
-    if content_type:
-        head += f"Content-Type: {js_string(content_type)}\r\n"
-    return (head + "\r\n").encode("utf-8") + data + b"\r\n"
-
-
-def _body_bytes(value: Any) -> bytes:
-    return bytes(value) if isinstance(value, bytes | bytearray) else js_string(value).encode()
-
-
-# =====================================================================================
-# Responses and errors
-# =====================================================================================
-# Node's http client keeps the first of these when a response repeats them.
-_SINGLE_VALUE_HEADERS = frozenset(
-    {
-        "content-type",
-        "content-length",
-        "user-agent",
-        "referer",
-        "host",
-        "authorization",
-        "proxy-authorization",
-        "if-modified-since",
-        "if-unmodified-since",
-        "from",
-        "location",
-        "max-forwards",
-        "retry-after",
-        "etag",
-        "last-modified",
-        "server",
-        "age",
-        "expires",
-    }
-)
-
-
-def node_headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, Any]:
-    """``res.headers`` as Node builds it: lower-case names, duplicates merged."""
-    headers: dict[str, Any] = {}
-    for raw_name, raw_value in raw:
-        name = raw_name.decode("latin-1").lower()
-        value = raw_value.decode("latin-1")
-        if name == "set-cookie":
-            headers.setdefault("set-cookie", []).append(value)
-        elif name in _SINGLE_VALUE_HEADERS:
-            headers.setdefault(name, value)
-        elif name in headers:
-            headers[name] += ("; " if name == "cookie" else ", ") + value
-        else:
-            headers[name] = value
-    return {k: headers[k] for k in js_key_order(headers)}
-
-
-def request_error(message: str, code: str | None = None, name: str = "RequestError") -> JSError:
-    return JSError(message, name=name, code=code or "ERR_GOT_REQUEST_ERROR")
-
-
-# OpenSSL verification results → the codes Node reports.
-_VERIFY_CODES = {
-    2: "UNABLE_TO_GET_ISSUER_CERT",
-    9: "CERT_NOT_YET_VALID",
-    10: "CERT_HAS_EXPIRED",
-    18: "DEPTH_ZERO_SELF_SIGNED_CERT",
-    19: "SELF_SIGNED_CERT_IN_CHAIN",
-    20: "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-    21: "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-    23: "CERT_REVOKED",
-    24: "INVALID_CA",
-    26: "INVALID_PURPOSE",
-    27: "CERT_UNTRUSTED",
-    28: "CERT_REJECTED",
-}
-_ERRNO_CODES = {
-    111: "ECONNREFUSED",
-    104: "ECONNRESET",
-    113: "EHOSTUNREACH",
-    101: "ENETUNREACH",
-    110: "ETIMEDOUT",
-    32: "EPIPE",
-    99: "EADDRNOTAVAIL",
-}
-_ADDRESS_RE = re.compile(r"\('([^']*)', (\d+)")
-
-
-def _exception_chain(exc: BaseException) -> list[BaseException]:
-    chain: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and len(chain) < 20:
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    return chain
-
-
-def transport_error(
-    exc: BaseException, host: str, port: int, tls_name: str | None = None
-) -> JSError:
-    """A Node/got-style error for a failed exchange with ``host:port``.
-
-    ``tls_name`` is the name the server certificate was checked against (the
-    tls-config's servername, else the host).
-    """
-    chain = _exception_chain(exc)
-    for e in reversed(chain):  # the root cause first
-        if isinstance(e, ssl.SSLCertVerificationError):
-            code = getattr(e, "verify_code", 0)
-            text = getattr(e, "verify_message", "") or str(e)
-            if code in (62, 64):
-                name = tls_name or host
-                what = (
-                    f"IP: {name} is not in the cert's list"
-                    if code == 64
-                    else (f"Host: {name}. is not in the cert's altnames")
-                )
-                return request_error(
-                    f"Hostname/IP does not match certificate's altnames: {what}",
-                    "ERR_TLS_CERT_ALTNAME_INVALID",
-                )
-            return request_error(text, _VERIFY_CODES.get(code, "CERT_UNTRUSTED"))
-        if isinstance(e, ssl.SSLError):
-            reason = getattr(e, "reason", None) or "SSL_ERROR"
-            text = re.sub(r"^\[[^\]]*\]\s*|\s*\(_ssl\.c:\d+\)$", "", str(e)) or reason.lower()
-            return request_error(f"SSL routines::{text}", f"ERR_SSL_{reason}")
-        if isinstance(e, socket.gaierror):
-            code = "EAI_AGAIN" if e.errno == socket.EAI_AGAIN else "ENOTFOUND"
-            return request_error(f"getaddrinfo {code} {host}", code)
-        if isinstance(e, OSError) and e.errno in _ERRNO_CODES:
-            code = _ERRNO_CODES[e.errno]
-            if code in ("ECONNRESET", "EPIPE"):
-                return request_error(
-                    f"read {code}" if code == "ECONNRESET" else "write EPIPE", code
-                )
-            m = _ADDRESS_RE.search(str(e))
-            address = f"{m.group(1)}:{m.group(2)}" if m else f"{host}:{port}"
-            return request_error(f"connect {code} {address}", code)
-        if isinstance(e, h11.RemoteProtocolError | httpx.RemoteProtocolError):
-            text = str(e)
-            if "illegal status line" in text:
-                return request_error(
-                    "Parse Error: Expected HTTP/, RTSP/ or ICE/", "HPE_INVALID_CONSTANT"
-                )
-            if "without sending a response" in text:
-                return request_error("socket hang up", "ECONNRESET")
-            if "peer closed connection" in text or "incomplete" in text.lower():
-                return request_error(
-                    "The server aborted pending request", "ECONNRESET", "ReadError"
-                )
-            return request_error(f"Parse Error: {text}", "HPE_INVALID_HEADER_TOKEN")
-        if isinstance(e, httpx.ProxyError):
-            # hpagent's words for a proxy refusing CONNECT.
-            status = re.match(r"\d+", str(e))
-            return request_error(f"Bad response: {status.group(0) if status else str(e)}")
-    return request_error(str(exc) or type(exc).__name__)
 
 
 # =====================================================================================
@@ -857,7 +137,6 @@ def default_ssl_context(reject_unauthorized: bool) -> ssl.SSLContext:
     return ctx
 
 
-# =====================================================================================
 # =====================================================================================
 # The node
 # =====================================================================================
@@ -907,7 +186,7 @@ class HTTPRequestNode(Node):
             raise ConfigError("method", "must be a string")
         self.method_setting: str = method or ""
         method_upper = (method or "GET").upper()
-        if method_upper != "USE" and not _TOKEN_RE.match(method_upper):
+        if method_upper != "USE" and not TOKEN_RE.match(method_upper):
             raise ConfigError("method", f'"{method}" is not an HTTP method')
         self.node_method = method_upper
 
@@ -919,8 +198,8 @@ class HTTPRequestNode(Node):
         if "{{" in self.node_url:
             try:
                 self.url_template = MustacheTemplate(self.node_url)
-            except ValueError as e:
-                raise ConfigError("url", f"invalid mustache template: {e}") from None
+            except MustacheError as e:
+                raise ConfigError("url", f"invalid mustache template: {e.message}") from None
 
         self.ret: str = cfg.get("ret") or "txt"
         if self.ret not in ("txt", "bin", "obj"):
@@ -963,7 +242,7 @@ class HTTPRequestNode(Node):
 
         configured = self.runtime.settings.get("httpRequestTimeout")
         self.default_timeout_ms: float = (
-            (js_parse_int(configured) or DEFAULT_TIMEOUT_MS) if configured else DEFAULT_TIMEOUT_MS
+            (_parse_int(configured) or DEFAULT_TIMEOUT_MS) if configured else DEFAULT_TIMEOUT_MS
         )
         proxy_settings = self.runtime.settings.get("proxyOptions")
         mode = self.runtime.process_env("NR_PROXY_MODE")
@@ -1111,7 +390,7 @@ class HTTPRequestNode(Node):
 
         def store_cookie(line: str) -> None:
             if not parsed_url:
-                parsed_url.append(_parse_url(url))
+                parsed_url.append(new_url(url))
             jar.set_cookie(line, parsed_url[0])
 
         if "cookie" in headers:
@@ -1136,7 +415,7 @@ class HTTPRequestNode(Node):
                     line = cookie_serialize(name, spec)
                 store_cookie(line)
 
-        parsed = _parse_url(url)
+        parsed = new_url(url)
         user: Any = self.credentials.get("user", UNDEFINED)
         password: Any = self.credentials.get("password", UNDEFINED)
         if parsed.username and not user:
@@ -1168,7 +447,7 @@ class HTTPRequestNode(Node):
                     got_headers["content-length"] = str(len(body))
             else:
                 if isinstance(payload, str | bytes | bytearray):
-                    body = _body_bytes(payload)
+                    body = body_bytes(payload)
                 elif isinstance(payload, int | float) and not isinstance(payload, bool):
                     body = js_string(payload).encode()
                 elif headers.get("content-type") == "application/x-www-form-urlencoded":
@@ -1195,7 +474,7 @@ class HTTPRequestNode(Node):
             elif isinstance(payload, int | float) and not isinstance(payload, bool):
                 body = js_string(payload).encode()
             elif isinstance(payload, str | bytes | bytearray):
-                body = _body_bytes(payload)
+                body = body_bytes(payload)
             if body is not None and "content-length" not in {k.lower() for k in headers}:
                 got_headers["content-length"] = str(len(body))
 
@@ -1224,8 +503,6 @@ class HTTPRequestNode(Node):
         )
 
     def _timeout_for(self, msg: dict[str, Any]) -> float:
-        from flowengine.jsvalues import to_number
-
         timeout = msg.get("requestTimeout", UNDEFINED)
         if timeout is UNDEFINED:
             return self.default_timeout_ms
@@ -1347,11 +624,11 @@ class HTTPRequestNode(Node):
         """Send, follow redirects, answer one digest challenge (got's behaviour)."""
         if exchange.failure is not None:
             raise exchange.failure
-        if not _TOKEN_RE.match(exchange.method):
+        if not TOKEN_RE.match(exchange.method):
             raise request_error(
                 f'Method must be a valid HTTP token ["{exchange.method}"]', "ERR_INVALID_HTTP_TOKEN"
             )
-        url = _parse_url(exchange.url)
+        url = new_url(exchange.url)
         method, body = exchange.method, exchange.body
         headers = dict(exchange.headers)
         got_headers = dict(exchange.got_headers)
@@ -1402,7 +679,7 @@ class HTTPRequestNode(Node):
                 challenge = response.headers.get("www-authenticate")
                 if challenge:
                     try:
-                        digest_header = _digest_authorization(
+                        digest_header = digest_authorization(
                             exchange.digest, method, url.pathname + url.search, challenge
                         )
                     except ValueError as e:
@@ -1447,13 +724,13 @@ class HTTPRequestNode(Node):
             if value is None or value is UNDEFINED:
                 continue
             name = letter_case.get(lower, lower)
-            if not _TOKEN_RE.match(name):
+            if not TOKEN_RE.match(name):
                 raise request_error(
                     f'Header name must be a valid HTTP token ["{name}"]', "ERR_INVALID_HTTP_TOKEN"
                 )
             for item in value if isinstance(value, list) else [value]:
                 text = js_string(item)
-                if _INVALID_HEADER_CHAR_RE.search(text):
+                if INVALID_HEADER_CHAR_RE.search(text):
                     raise request_error(
                         f'Invalid character in header content ["{name}"]', "ERR_INVALID_CHAR"
                     )
@@ -1553,7 +830,7 @@ class HTTPRequestNode(Node):
                     text = "{}"
                 try:
                     msg["payload"] = js_json_loads(text)
-                except ValueError:
+                except JSError:
                     self.warn(JSON_ERROR)
 
     def _report_failure(
@@ -1590,6 +867,12 @@ class _GotOptionError(JSError):
 
 
 # ---- helpers of the node ----------------------------------------------------------------
+def _parse_int(value: Any) -> int | None:
+    """``parseInt(value)`` in base 10; None for NaN."""
+    m = re.match(r"^[\s\ufeff\xa0]*([+-]?\d+)", js_string(value))
+    return int(m.group(1)) if m else None
+
+
 def _is_js_object(value: Any) -> bool:
     """``typeof value === "object"`` (null included, as Node-RED's checks see it)."""
     return value is None or isinstance(value, dict | list | bytes | bytearray)
@@ -1627,62 +910,3 @@ def _escape_stray_percents(url: str) -> str:
         return text.replace("%", "%25", 1)
 
     return host_path + "?" + re.sub(r"%[^\n\r\u2028\u2029]?[^\n\r\u2028\u2029]?", fix, query)
-
-
-def _parse_url(url: str) -> ada_url.URL:
-    try:
-        return ada_url.URL(url)
-    except ValueError:
-        raise JSError("Invalid URL", name="TypeError", code="ERR_INVALID_URL") from None
-
-
-def _digest_hash(algorithm: str | None, text: str) -> str:
-    base = (algorithm or "").lower().removesuffix("-sess")
-    if base == "sha-256":
-        return hashlib.sha256(text.encode()).hexdigest()
-    if base == "sha-512-256":
-        return hashlib.sha512(text.encode()).hexdigest()[:64]
-    return hashlib.md5(text.encode()).hexdigest()
-
-
-_CHALLENGE_RE = re.compile(r'([a-z0-9_-]+)=(?:"([^"]+)"|([a-z0-9_-]+))', re.IGNORECASE)
-
-
-def _digest_authorization(credentials: tuple[str, str], method: str, path: str, header: str) -> str:
-    """The ``Authorization: Digest ...`` answer to a challenge (RFC 2617/7616)."""
-    challenge: dict[str, str] = {}
-    for m in _CHALLENGE_RE.finditer(header):
-        challenge[m.group(1)] = m.group(2) or m.group(3)
-    if not challenge.get("nonce"):
-        raise ValueError("Invalid digest challenge: missing nonce")
-    if not challenge.get("realm"):
-        raise ValueError("Invalid digest challenge: missing realm")
-    user, password = credentials
-    algorithm = challenge.get("algorithm")
-    qop = "auth" if re.search(r"(^|,)\s*auth\s*($|,)", challenge.get("qop", "undefined")) else ""
-    nc = "00000001" if qop else ""
-    cnonce = uuid.uuid4().hex if qop else ""
-    ha1 = _digest_hash(algorithm, f"{user}:{challenge['realm']}:{password}")
-    if algorithm and algorithm.lower().endswith("-sess"):
-        ha1 = _digest_hash(algorithm, f"{ha1}:{challenge['nonce']}:{cnonce}")
-    ha2 = _digest_hash(algorithm, f"{method}:{path}")
-    if qop:
-        response = _digest_hash(algorithm, f"{ha1}:{challenge['nonce']}:{nc}:{cnonce}:{qop}:{ha2}")
-    else:
-        response = _digest_hash(algorithm, f"{ha1}:{challenge['nonce']}:{ha2}")
-    values = [
-        ("username", user),
-        ("realm", challenge["realm"]),
-        ("nonce", challenge["nonce"]),
-        ("uri", path),
-        ("qop", qop),
-        ("response", response),
-        ("nc", nc),
-        ("cnonce", cnonce),
-        ("algorithm", algorithm or ""),
-        ("opaque", challenge.get("opaque") or ""),
-    ]
-    parts = [
-        f"{k}={v}" if k in ("qop", "nc", "algorithm") else f'{k}="{v}"' for k, v in values if v
-    ]
-    return "Digest " + ", ".join(parts)

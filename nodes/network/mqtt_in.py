@@ -17,13 +17,12 @@ subscribes dynamically: ``msg.action`` ``connect`` / ``disconnect`` / ``subscrib
 from __future__ import annotations
 
 import base64
-import json
 import re
 from collections.abc import Callable
 from typing import Any
 
 from flowengine import ConfigError, JSError, Node
-from flowengine.jsvalues import UNDEFINED, js_json_dumps, js_string
+from flowengine.jsvalues import UNDEFINED, js_json_dumps, js_json_loads, js_string
 from flowengine.message import Message
 from flowengine.node import Delivery
 
@@ -35,7 +34,7 @@ from .mqtt_broker import (
     js_parse_int,
 )
 
-__all__ = ["MQTTInNode", "decode_payload", "is_utf8", "js_json_parse"]
+__all__ = ["MQTTInNode", "decode_payload", "is_utf8"]
 
 DATATYPES = frozenset({"auto", "auto-detect", "utf8", "buffer", "json", "base64"})
 ACTIONS = ("connect", "disconnect", "subscribe", "unsubscribe", "getSubscriptions")
@@ -95,43 +94,6 @@ def _to_string(data: bytes) -> str:
     return data.decode("utf-8", "replace")
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"Unexpected token {name[0]}")
-
-
-_SAFE_INT = 2**53
-
-
-def _js_int(text: str) -> int | float:
-    # JSON numbers are doubles in JavaScript: huge integers lose precision, -0 stays -0.
-    try:
-        value = int(text)
-    except ValueError:
-        return float(text)
-    if value == 0 and text.startswith("-"):
-        return -0.0
-    return value if -_SAFE_INT <= value <= _SAFE_INT else float(value)
-
-
-def _js_float(text: str) -> int | float:
-    # 1.0 is the number 1 in JavaScript (as flowengine.jsvalues.js_json_loads gives it).
-    value = float(text)
-    if value.is_integer() and abs(value) <= _SAFE_INT and not (value == 0 and text[0] == "-"):
-        return int(value)
-    return value
-
-
-# One decoder for every message (json.loads with hooks would build one per call).
-_DECODER = json.JSONDecoder(
-    parse_constant=_reject_constant, parse_int=_js_int, parse_float=_js_float
-)
-
-
-def js_json_parse(text: str) -> Any:
-    """``JSON.parse``: no NaN/Infinity literals, numbers as JavaScript doubles."""
-    return _DECODER.decode(text)
-
-
 class _DecodeError(Exception):
     """The payload cannot be decoded as the datatype demands (error sent to catch)."""
 
@@ -171,7 +133,7 @@ def decode_payload(
             if text is None:
                 raise _DecodeError(_INVALID_JSON, payload)
         try:
-            return js_json_parse(text)  # type: ignore[arg-type]
+            return js_json_loads(text)  # type: ignore[arg-type]
         except ValueError:
             raise _DecodeError(_FAILED_PARSE, payload) from None
     detect = datatype == "auto-detect"
@@ -184,7 +146,7 @@ def decode_payload(
         if kind == "json":
             text = _to_string(payload)
             try:
-                parsed = js_json_parse(text)
+                parsed = js_json_loads(text)
             except ValueError:
                 raise _DecodeError(_FAILED_PARSE, text) from None
             return parsed if detect else text
@@ -195,7 +157,7 @@ def decode_payload(
         return payload
     if detect:
         try:
-            return js_json_parse(text)
+            return js_json_loads(text)
         except ValueError:
             pass  # not JSON: the string it is
     return text

@@ -26,8 +26,6 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import IO, Any
 
-from flowengine.nodes.parser.json_node import is_circular
-
 from flowengine import ConfigError, JSError, Node
 from flowengine.jsvalues import UNDEFINED, js_json_dumps, js_number_str, js_string, js_truthy
 from flowengine.message import Message
@@ -37,6 +35,7 @@ from flowengine.props import (
     get_message_property,
     normalise_property_expression,
 )
+from flowengine.util.jsjson import is_circular
 
 __all__ = ["FileNode", "encoder_for", "node_error_text"]
 

@@ -18,7 +18,9 @@ from flowengine.nodes.network.mqtt_broker import (
     topic_matcher,
     user_properties_from,
 )
-from flowengine.nodes.network.mqtt_in import _DecodeError, decode_payload, is_utf8, js_json_parse
+from flowengine.nodes.network.mqtt_in import _DecodeError, decode_payload, is_utf8
+
+from flowengine.jsvalues import js_json_loads as js_json_parse
 
 BUF = object()  # "a Buffer": the payload bytes unchanged
 INVALID = ("error", "Invalid JSON string")

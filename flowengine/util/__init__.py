@@ -1,0 +1,1 @@
+"""Helpers node types share — the counterpart of @node-red/util."""
