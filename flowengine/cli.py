@@ -40,7 +40,7 @@ examples:
       in-flight messages drain, then nodes close)
   flowengine run flows.json --debug-out - --until-idle 1
       print debug node output as JSON lines; exit once idle for a second
-  flowengine run flows/reference/Node-RED-Kafka.json --allow-unknown \\
+  flowengine run flows/Node-RED-Kafka.json --allow-unknown \\
       --set mosquitto.broker=127.0.0.1 --set 8a4d6f84.20268.port=1883
       override node properties (NODE = node id or unique name; ids contain
       dots, the longest matching id or name wins; VALUE is JSON if it parses)

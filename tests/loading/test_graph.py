@@ -194,7 +194,7 @@ def _loadable(*types: str) -> bool:
     reason="mqtt/change/debug node modules not available yet",
 )
 def test_info_on_the_reference_kafka_flow() -> None:
-    result = cli("info", "flows/reference/Node-RED-Kafka.json", "--json", cwd=REPO)
+    result = cli("info", "flows/Node-RED-Kafka.json", "--json", cwd=REPO)
     assert result.returncode == 0, result.stderr
     info = json.loads(result.stdout)
     assert info["nodes"] == 4

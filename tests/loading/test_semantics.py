@@ -161,10 +161,10 @@ def test_allow_unknown_runs_the_rest(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 def test_reference_kafka_flow_names_exactly_the_two_kafka_types() -> None:
-    result = cli("validate", "flows/reference/Node-RED-Kafka.json", cwd=REPO)
+    result = cli("validate", "flows/Node-RED-Kafka.json", cwd=REPO)
     assert result.returncode == 2
     problems = errors(result.stderr)
-    file = "flows/reference/Node-RED-Kafka.json"
+    file = "flows/Node-RED-Kafka.json"
     assert [p for p in problems if "unknown node type" in p] == [
         f"{file}: node e5b153fe.e7e89 (Kafka Producer): type: unknown node type",
         f'{file}: node 33fcb129.b6642e (Kafka Broker "kafka"): type: unknown node type',
