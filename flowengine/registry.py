@@ -86,6 +86,14 @@ class NodeRegistry:
                 f"node type {name!r}: class {cls.__qualname__} declares type {cls.type!r}"
             )
 
+    def without(self, *type_names: str) -> NodeRegistry:
+        """A copy that does not know ``type_names`` (tests of unknown-type handling)."""
+        other = self.copy()
+        for name in type_names:
+            other._classes.pop(name, None)
+            other._entry_points.pop(name, None)
+        return other
+
     def copy(self) -> NodeRegistry:
         other = NodeRegistry(discover=False)
         other._classes = dict(self._classes)
