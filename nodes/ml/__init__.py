@@ -1,0 +1,1 @@
+"""Machine-learning node types (scikit-learn models saved with skops)."""
