@@ -62,6 +62,7 @@ class FlowTestHelper:
         registry: NodeRegistry | None = None,
         extra_types: Iterable[type[Node]] = (),
         allow_unknown: bool = False,
+        overrides: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         self.registry = (registry or default_registry()).copy()
         self.registry.register(HelperNode)
@@ -77,7 +78,9 @@ class FlowTestHelper:
         flowset = parse_flows(
             "<test flow>", flow, self.registry, credentials or {}, allow_unknown=allow_unknown
         )
-        self.runtime = Runtime(flowset, self.registry, env=env, settings=settings)
+        self.runtime = Runtime(
+            flowset, self.registry, env=env, settings=settings, overrides=overrides
+        )
         self.runtime.on("status", self._on_status)
         self.runtime.on("log", self._on_log)
         self.runtime.on("debug", self._on_debug)

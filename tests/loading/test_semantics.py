@@ -14,7 +14,7 @@ from flowengine.cli import main
 from flowengine.registry import NodeRegistry
 from flowengine.runtime import Runtime
 
-from .conftest import REPO, errors, lines, node, tab, write_flow
+from .conftest import REPO, cli, errors, lines, node, tab, write_flow
 
 
 class Broker(Node):
@@ -256,3 +256,10 @@ def test_validate_allow_unknown_only_warns(
         "warning: flows.json: node o1 (t-opener): not reachable: nothing is wired to its input",
     ]
     assert captured.out == "flows.json: ok (2 nodes, 3 warning(s))\n"
+
+
+def test_reference_kafka_flow_validates_with_the_kafka_nodes() -> None:
+    result = cli("validate", "flows/Node-RED-Kafka.json", cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "flows/Node-RED-Kafka.json: ok (4 nodes)\n"
+    assert "unknown node type" not in result.stderr
