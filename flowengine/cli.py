@@ -22,6 +22,7 @@ from typing import Any, TextIO
 from .credentials import SECRET_ENV_VAR
 from .errors import FlowFileError, Problem
 from .flowfile import STRUCTURAL_TYPES, FlowSet, check_flow_files, load_flow_files
+from .hostmap import HostMap, HostMapError, HostRewrite, host_map_overrides
 from .jsvalues import js_json_dumps
 from .node import Node
 from .registry import NodeRegistry, default_registry
@@ -44,6 +45,11 @@ examples:
       --set mosquitto.broker=127.0.0.1 --set 8a4d6f84.20268.port=1883
       override node properties (NODE = node id or unique name; ids contain
       dots, the longest matching id or name wins; VALUE is JSON if it parses)
+  flowengine run flows/Node-RED-REST.json --host-map iotkit.mc-b.ch=127.0.0.1 \\
+      --host-map camunda=127.0.0.1:8080
+      run a flow against other hosts: every MQTT broker, Kafka broker and http
+      request URL that names iotkit.mc-b.ch or camunda uses the new host (and
+      port, if given); NAME:PORT=... maps only that port
   flowengine run flows.json --env MQTT_HOST=127.0.0.1 --credential-secret s3cret
       set ${MQTT_HOST} for the flow; decrypt flows_cred.json
   flowengine validate flows.json
@@ -129,6 +135,15 @@ def _parser() -> argparse.ArgumentParser:
             "--allow-unknown",
             action="store_true",
             help="run with nodes of unknown type disabled instead of refusing to start",
+        )
+        sp.add_argument(
+            "--host-map",
+            action="append",
+            default=[],
+            metavar="NAME[:PORT]=HOST[:PORT]",
+            help="use HOST (and PORT, if given) wherever a network node names host NAME "
+            "(MQTT brokers, Kafka brokers, http request URLs); NAME:PORT maps only that "
+            "port; literal hosts only (not ${ENV} or msg values); repeatable",
         )
 
     run = sub.add_parser(
@@ -282,6 +297,28 @@ def resolve_overrides(flowset: FlowSet, sets: list[str]) -> dict[str, dict[str, 
     return overrides
 
 
+def _host_map(args: argparse.Namespace) -> HostMap:
+    try:
+        return HostMap.parse(args.host_map)
+    except HostMapError as e:
+        raise UsageError(str(e)) from None
+
+
+def _apply_host_map(
+    flowset: FlowSet,
+    registry: NodeRegistry,
+    host_map: HostMap,
+    overrides: dict[str, dict[str, Any]],
+) -> tuple[dict[str, dict[str, Any]], list[HostRewrite]]:
+    """``--set`` overrides plus what ``--host-map`` rewrites; warns about unused names."""
+    if not host_map:
+        return overrides, []
+    merged, rewrites = host_map_overrides(flowset, registry, host_map, overrides)
+    for spec in host_map.unused():
+        log.warning("--host-map %s: no network node uses that host", spec)
+    return merged, rewrites
+
+
 def _parse_env(pairs: list[str]) -> dict[str, str]:
     env = {}
     for pair in pairs:
@@ -298,6 +335,7 @@ def _parse_env(pairs: list[str]) -> dict[str, str]:
 def cmd_validate(args: argparse.Namespace, registry: NodeRegistry) -> int:
     from .graph import build_graph, graph_warnings  # networkx only when needed: idle RSS
 
+    host_map = _host_map(args)
     flowset, problems = check_flow_files(
         args.flows, registry, _secret(args), allow_unknown=args.allow_unknown
     )
@@ -307,9 +345,16 @@ def cmd_validate(args: argparse.Namespace, registry: NodeRegistry) -> int:
         g = build_graph(flowset, registry)
         nodes = sum(1 for _, d in g.nodes(data=True) if d.get("flow_node"))
         warnings = flowset.warnings + graph_warnings(flowset, g, registry)
+        overrides, _ = host_map_overrides(flowset, registry, host_map) if host_map else ({}, [])
+        warnings += [
+            Problem(
+                args.flows[0], f"--host-map {spec}: no network node uses that host", warning=True
+            )
+            for spec in host_map.unused()
+        ]
         # Build every node that loaded (setup only, nothing starts): option errors.
         try:
-            Runtime(flowset, registry).build()
+            Runtime(flowset, registry, overrides=overrides).build()
         except FlowFileError as e:
             problems += [p for p in e.problems if str(p) not in {str(q) for q in problems}]
     _print_problems(problems)
@@ -324,8 +369,22 @@ def cmd_validate(args: argparse.Namespace, registry: NodeRegistry) -> int:
 def cmd_info(args: argparse.Namespace, registry: NodeRegistry) -> int:
     from .graph import flow_info  # networkx only when needed: idle RSS
 
+    host_map = _host_map(args)
     flowset = load_flow_files(args.flows, registry, _secret(args), allow_unknown=True)
     info = flow_info(flowset, registry)
+    if host_map:
+        _, rewrites = host_map_overrides(flowset, registry, host_map)
+        info["host_map"] = {
+            "rewrites": [
+                {
+                    "id": r.node_id,
+                    "type": r.node_type,
+                    "changes": {k: {"from": old, "to": new} for k, (old, new) in r.changes.items()},
+                }
+                for r in rewrites
+            ],
+            "unused": host_map.unused(),
+        }
     if args.json:
         print(json.dumps(info, indent=2, ensure_ascii=False))
         return EXIT_OK
@@ -355,6 +414,14 @@ def cmd_info(args: argparse.Namespace, registry: NodeRegistry) -> int:
         print("unknown node types:")
         for t, ids in info["unknown_types"].items():
             print(f"  {t}: {', '.join(ids)}")
+    if "host_map" in info:
+        print("host map:" + ("" if info["host_map"]["rewrites"] else " nothing rewritten"))
+        for r in info["host_map"]["rewrites"]:
+            for key, change in r["changes"].items():
+                old, new = (json.dumps(change[k], ensure_ascii=False) for k in ("from", "to"))
+                print(f"  {r['id']} ({r['type']}) {key}: {old} -> {new}")
+        for spec in info["host_map"]["unused"]:
+            print(f"  unused: {spec} (no network node uses that host)")
     return EXIT_OK
 
 
@@ -379,10 +446,14 @@ def debug_line(node: Node, value: Any) -> str:
 def cmd_run(args: argparse.Namespace, registry: NodeRegistry) -> int:
     _setup_logging(args.log_level)
     env = _parse_env(args.env)
+    host_map = _host_map(args)
     flowset = load_flow_files(args.flows, registry, _secret(args), args.allow_unknown)
     overrides = resolve_overrides(flowset, args.set)
     for warning in flowset.warnings:
         log.warning("%s", warning)
+    overrides, rewrites = _apply_host_map(flowset, registry, host_map, overrides)
+    for rewrite in rewrites:
+        log.info("host map: %s", rewrite)
     runtime = Runtime(flowset, registry, env=env, overrides=overrides)
     runtime.build()
     out = _open_debug_out(args.debug_out) if args.debug_out else None

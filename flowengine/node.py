@@ -21,6 +21,7 @@ from .message import Message, generate_id
 
 if TYPE_CHECKING:
     from .flow import Flow, Group
+    from .hostmap import HostMap
     from .runtime import Runtime, Tracker
 
 __all__ = ["Delivery", "Node", "Send"]
@@ -142,6 +143,15 @@ class Node:
         return self.name or UNDEFINED
 
     # ---- to override ---------------------------------------------------
+    @classmethod
+    def map_hosts(cls, config: dict[str, Any], host_map: HostMap) -> dict[str, Any] | None:
+        """``config`` with every network host it names rewritten by ``host_map``.
+
+        For ``--host-map`` (see :mod:`flowengine.hostmap`): network node types return
+        the rewritten copy; None (the default) when the type names no host or none maps.
+        """
+        return None
+
     def setup(self) -> None:
         """Parse ``self.config``; raise :class:`ConfigError` for a bad property."""
 

@@ -34,6 +34,8 @@ from .client import ClientSettings, js_flag, number_option
 if TYPE_CHECKING:
     from kafka import KafkaAdminClient
 
+    from flowengine.hostmap import HostMap
+
 __all__ = ["PROBE_TIMEOUT", "AdminWorker", "HostProber", "KafkaBrokerNode", "parse_host_list"]
 
 #: seconds a TCP probe of one host may take (the plugin's socket timeout)
@@ -188,6 +190,22 @@ class KafkaBrokerNode(Node):
     category = "config"
     has_input = False
     config_refs = {"tls": "tls-config"}
+
+    @classmethod
+    def map_hosts(cls, config: dict[str, Any], host_map: HostMap) -> dict[str, Any] | None:
+        """``--host-map``: the ``hosts`` list and the legacy ``host``/``port`` pair (hosts
+        read from ``hostsEnvVar`` at start are not mapped)."""
+        out = dict(config)
+        hosts = host_map.host_entries(config.get("hosts"), 9092)
+        if hosts is not None:
+            out["hosts"] = hosts
+        if config.get("host"):
+            mapped = host_map.host_port(config.get("host"), config.get("port"), 9092)
+            if mapped is not None:
+                out["host"] = mapped[0]
+                if mapped[1] not in (None, "") or "port" in config:
+                    out["port"] = mapped[1]
+        return out if out != config else None
 
     def setup(self) -> None:
         cfg = self.config

@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     from kafka import KafkaConsumer, TopicPartition
     from kafka.consumer.fetcher import ConsumerRecord
 
+    from flowengine.hostmap import HostMap
+
 __all__ = ["KafkaLatestConsumerNode", "KafkaLatestProducerNode", "broker_url_hosts"]
 
 #: seconds between reachability probes (the plugin has none; ours feeds the queue logic)
@@ -93,6 +95,12 @@ class LatestTexts(ProducerTexts):
 class KafkaLatestProducerNode(Node):
     type = "kafka"
     category = "Kafka"
+
+    @classmethod
+    def map_hosts(cls, config: dict[str, Any], host_map: HostMap) -> dict[str, Any] | None:
+        """``--host-map``: the hosts of ``brokerUrl`` (``host:port[,host:port]``)."""
+        url = host_map.host_list(config.get("brokerUrl"), 9092)
+        return None if url is None else {**config, "brokerUrl": url}
 
     def setup(self) -> None:
         cfg = self.config
@@ -208,6 +216,12 @@ class LatestWorker(ConsumerWorker):
 class KafkaLatestConsumerNode(ConsumingNode):
     type = "kafka in"
     config_refs = {}
+
+    @classmethod
+    def map_hosts(cls, config: dict[str, Any], host_map: HostMap) -> dict[str, Any] | None:
+        """``--host-map``: the hosts of ``brokerUrl`` (``host:port[,host:port]``)."""
+        url = host_map.host_list(config.get("brokerUrl"), 9092)
+        return None if url is None else {**config, "brokerUrl": url}
 
     def setup(self) -> None:
         cfg = self.config

@@ -42,7 +42,7 @@ import re
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ada_url
 import h11
@@ -66,6 +66,9 @@ from flowengine.util.uri import decode_uri_component, new_url
 
 from .http_proxy import HTTPProxyNode, ProxyOptions, proxy_for_url
 from .tls_config import make_client_context
+
+if TYPE_CHECKING:
+    from flowengine.hostmap import HostMap
 
 __all__ = ["HTTPRequestNode"]
 
@@ -179,6 +182,14 @@ class HTTPRequestNode(Node):
     config_refs = {"tls": "tls-config", "proxy": "http proxy"}
 
     # ---- load time -------------------------------------------------------------
+    @classmethod
+    def map_hosts(cls, config: dict[str, Any], host_map: HostMap) -> dict[str, Any] | None:
+        """``--host-map``: the host of the node's ``url`` (literal hosts only; a URL
+        without scheme is used as ``https://`` with a tls-config, else ``http://``)."""
+        scheme = "https" if config.get("tls") else "http"
+        url = host_map.url(config.get("url"), default_scheme=scheme)
+        return None if url is None else {**config, "url": url}
+
     def setup(self) -> None:
         cfg = self.config
         method = cfg.get("method")

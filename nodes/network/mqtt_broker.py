@@ -41,10 +41,13 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from flowengine import ConfigError, JSError, Node, generate_id
+from flowengine.hostmap import ORIGINAL_KEY
 from flowengine.jsvalues import UNDEFINED, js_json_dumps, js_string, js_truthy, to_number
 
 if TYPE_CHECKING:
     import ssl
+
+    from flowengine.hostmap import HostMap
 
 __all__ = [
     "STATUS_CONNECTED",
@@ -525,10 +528,43 @@ class MQTTBrokerNode(Node):
     has_input = False
     config_refs = {"tls": "tls-config"}
 
+    @classmethod
+    def map_hosts(cls, config: dict[str, Any], host_map: HostMap) -> dict[str, Any] | None:
+        """``--host-map``: the broker's host (``url``, a URL in ``broker``, or ``broker`` +
+        ``port``) rewritten. The original ``broker`` stays the node's :attr:`broker`
+        (see :data:`~flowengine.hostmap.ORIGINAL_KEY`), so ``msg._topic`` follows the
+        flow file, not the mapping."""
+        url = config.get("url")
+        if isinstance(url, str) and url:
+            mapped_url = host_map.url(url)  # the url wins over broker/port when connecting
+            return None if mapped_url is None else {**config, "url": mapped_url}
+        broker = config.get("broker")
+        if not isinstance(broker, str):
+            return None
+        if "://" in broker:
+            mapped_url = host_map.url(broker)
+            return None if mapped_url is None else {**config, "broker": mapped_url}
+        if broker:
+            # an empty port means 1883 in Node-RED's URL (even with TLS)
+            mapped = host_map.host_port(broker, config.get("port"), 1883)
+        else:  # no broker: Node-RED connects to localhost:1883
+            mapped = host_map.host_port("localhost", "1883")
+        if mapped is None:
+            return None
+        host, new_port = mapped
+        out = {**config, "broker": host}
+        if new_port not in (None, "") or "port" in config:
+            out["port"] = new_port
+        return out
+
     def setup(self) -> None:
         cfg = self.config
         self.props: dict[str, Any] = dict(cfg)
         broker = cfg.get("broker")
+        mapped_from = cfg.get(ORIGINAL_KEY)
+        if isinstance(mapped_from, dict) and "broker" in mapped_from:
+            broker = mapped_from["broker"]  # as the flow file names it (the _topic rule)
+        #: the configured broker host (before any --host-map): Node-RED's ``node.broker``
         self.broker: str = broker if isinstance(broker, str) else ""
         self.auto_connect = cfg.get("autoConnect") not in ("false", False)
         self.auto_unsubscribe = cfg.get("autoUnsubscribe") is not False
@@ -698,8 +734,9 @@ class MQTTBrokerNode(Node):
         self.props = props
         self.credentials = credentials
         self.options = options
-        broker = props.get("broker")
-        self.broker = broker if isinstance(broker, str) else ""
+        if "broker" in opts:  # else keep the configured name (it may have been host-mapped)
+            broker = opts["broker"]
+            self.broker = broker if isinstance(broker, str) else ""
         self.auto_connect = props.get("autoConnect") not in ("false", False)
         self.auto_unsubscribe = props.get("autoUnsubscribe") is not False
         clientid = props.get("clientid")
@@ -916,6 +953,8 @@ class MQTTBrokerNode(Node):
                 return
         if topic is not None and topic in self._subscriptions:
             self.active_subscriptions.add(topic)
+            # (not in Node-RED; at debug level, lets a supervisor see the flow is listening)
+            self.debug(f"Subscribed to {topic} on {self.label}")
 
     def _on_message(self, generation: int, message: paho.MQTTMessage) -> None:
         if generation != self._generation:
