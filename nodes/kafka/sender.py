@@ -164,6 +164,9 @@ class RecordSender:
         self.known_topics: set[str] = set()
         self._lookup_topic: str | None = None
         self._lookup_waiter: asyncio.Future[None] | None = None
+        # Set by close() while the client is still being created: records queued
+        # before the first connection are flushed, not failed (SIGTERM right after start).
+        self._connect_waiter: asyncio.Future[None] | None = None
         self._direct = False
         self._in_error = False
         self._draining = False
@@ -366,6 +369,14 @@ class RecordSender:
             self._connected(None, err)
 
     def _connected(self, producer: KafkaProducer | None, err: BaseException | None) -> None:
+        try:
+            self._on_connected(producer, err)
+        finally:
+            waiter, self._connect_waiter = self._connect_waiter, None
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
+
+    def _on_connected(self, producer: KafkaProducer | None, err: BaseException | None) -> None:
         self.connecting = False
         if self.closing:
             if producer is not None:
@@ -391,6 +402,15 @@ class RecordSender:
     # ---- close ---------------------------------------------------------------------
     async def close(self, timeout: float) -> None:
         """Send what can be sent, flush within ``timeout`` seconds, close the producer."""
+        loop = asyncio.get_running_loop()
+        if self.producer is None and self.connecting and self.queue:
+            self._connect_waiter = loop.create_future()
+            started = loop.time()
+            try:
+                await asyncio.wait_for(self._connect_waiter, max(timeout - 1.0, 0.1))
+            except TimeoutError:
+                pass
+            timeout -= loop.time() - started
         self.closing = True
         self._direct = False
         self.texts.closed(self.node)
@@ -398,7 +418,6 @@ class RecordSender:
         if producer is not None and self.available:
             self._pump()
             # Records of a topic still being looked up get that lookup's outcome.
-            loop = asyncio.get_running_loop()
             while self._lookup_topic is not None and self.queue:
                 self._lookup_waiter = loop.create_future()
                 started = loop.time()

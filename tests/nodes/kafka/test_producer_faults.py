@@ -168,3 +168,20 @@ def test_headers_are_opt_in(kafka: Endpoint, unique_topic: Any) -> None:
         (b"with", [("content-type", b"text/plain"), ("n", b"1"), ("raw", b"\x00")]),
         (b"listed", [("a", b"1"), ("a", b"2")]),
     ]
+
+
+def test_close_right_after_start_flushes_instead_of_failing(
+    kafka: Endpoint, unique_topic: Any
+) -> None:
+    # SIGTERM while the producer is still connecting: records queued before the first
+    # connection are sent within the close timeout, not failed.
+    topic = unique_topic("early")
+    create_topic(kafka, topic)
+    h = FlowTestHelper(_counting_flow(kafka, topic))
+    h.start()
+    for i in range(50):
+        h.inject("kp", {"payload": f"e{i}"})
+    h.stop()
+    assert len(h.received("acks")) == 50
+    records = read_records(kafka, topic, 50)
+    assert [r.value for r in records] == [f"e{i}".encode() for i in range(50)]
