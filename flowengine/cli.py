@@ -19,6 +19,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any, TextIO
 
+from .commands import COMMAND_NAMES, add_parsers, run_command
 from .credentials import SECRET_ENV_VAR
 from .errors import FlowFileError, Problem
 from .flowfile import STRUCTURAL_TYPES, FlowSet, check_flow_files, load_flow_files
@@ -207,6 +208,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     common(info)
     info.add_argument("--json", action="store_true", help="machine-readable output")
+    add_parsers(sub)
     return p
 
 
@@ -527,7 +529,8 @@ def main(argv: list[str] | None = None, registry: NodeRegistry | None = None) ->
     parser = _parser()
     args = parser.parse_args(argv)
     registry = registry or default_registry()
-    commands = {"run": cmd_run, "validate": cmd_validate, "info": cmd_info}
+    commands: dict[str, Any] = {"run": cmd_run, "validate": cmd_validate, "info": cmd_info}
+    commands.update(dict.fromkeys(COMMAND_NAMES, run_command))
     try:
         return commands[args.command](args, registry)
     except FlowFileError as e:
