@@ -129,7 +129,13 @@ kafka_up() {
   if [ ! -f "$KAFKA_STATE/data/meta.properties" ]; then
     rm -rf "$KAFKA_STATE/data"
     local cluster_id
-    cluster_id="$(python3 -c 'import base64,uuid; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')"
+    # A random base64 id; one starting with "-" would be read as an option by the storage tool.
+    cluster_id="$(python3 -c 'import base64,uuid
+while True:
+    cid = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    if cid[0] != "-":
+        break
+print(cid)')"
     echo "$cluster_id" >"$KAFKA_STATE/cluster_id"
     if ! "$java" -Xmx256m -cp "$KAFKA_LIB/*" \
       -Dlog4j2.configurationFile="$KAFKA_STATE/log4j2.properties" \
