@@ -88,13 +88,18 @@ def test_reference_flow_bridges_mqtt_into_kafka(kafka: Endpoint, mosquitto: Endp
         start={0: start},
         keep=lambda r: r.value is not None and marker.encode() in r.value,
     )
-    assert [(r.partition, r.key, r.value) for r in mine] == [
-        (0, b"", f"0xBC,22.90,36.9,low-{marker}\x00".encode()),
-        (0, b"", f"alert: hall {marker}".encode()),
-        (0, b"", f"rfid {marker}".encode()),
-        (0, b"", f"42{marker}".encode()),
-        (0, b"", f"ON{marker}".encode()),
-    ]
+    # MQTT orders messages per QoS level only (a QoS 2 message takes more round trips
+    # than a QoS 0 one published after it), so compare without order here; order on one
+    # QoS level is checked by the e2e tests.
+    assert sorted((r.partition, r.key, r.value) for r in mine) == sorted(
+        [
+            (0, b"", f"0xBC,22.90,36.9,low-{marker}\x00".encode()),
+            (0, b"", f"alert: hall {marker}".encode()),
+            (0, b"", f"rfid {marker}".encode()),
+            (0, b"", f"42{marker}".encode()),
+            (0, b"", f"ON{marker}".encode()),
+        ]
+    )
 
 
 def _bytes(value: Any) -> bytes:
