@@ -1,9 +1,10 @@
 """Runtime throughput benchmark: flowengine against Node-RED 5.0.7 on the same flows.
 
-Two flows, each run in a fresh process per engine, engines alternating:
+Three flows, each run in a fresh process per engine, engines alternating:
 
 - ``chain``:  bench-source → 10 change nodes → bench-sink (11 hops per message)
 - ``fanout``: bench-source → 4 bench-sinks (4 hops per message, 3 of them clones)
+- ``fanout10k``: the same fan-out with a 10 kB JSON object as payload (clone cost)
 
 ``bench-source`` sends N messages in batches, yielding to the event loop between
 batches (so the runtime delivers while the source emits); ``bench-sink`` counts
@@ -12,9 +13,10 @@ with the same behaviour: in Python below (registered on a copy of the registry)
 and in JavaScript in ``benchmarks/nodered/``. Each change node sets
 ``msg.topic`` to a string, the most common change rule.
 
-Reported: msg·hops/s (median of the runs), the flowengine ÷ Node-RED ratio,
-peak RSS of each worker process, and the idle RSS of ``flowengine run
-flows/demo.json`` (and of Node-RED on the same flow, headless).
+Reported: msg·hops/s (median of the runs), the flowengine ÷ Node-RED ratio, CPU
+time per source message (the worker's own process CPU during the run), peak RSS of
+each worker process, and the idle RSS of ``flowengine run flows/demo.json`` (and of
+Node-RED on the same flow, headless). ``benchmarks/run_all.py`` reuses the workers.
 
     .venv/bin/python benchmarks/runtime_hops.py                  # full run, writes results
     .venv/bin/python benchmarks/runtime_hops.py --engines flowengine --n 1000 --runs 1
@@ -28,20 +30,23 @@ import asyncio
 import json
 import os
 import platform
-import queue
 import resource
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+if __package__ in (None, ""):  # run as a script: make the benchmarks package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.engines import flowengine_command
+from benchmarks.nodered import NodeRed
+from benchmarks.procs import LineReader, machine, stop_process
 from flowengine.flowfile import parse_flows
 from flowengine.message import Message
 from flowengine.node import Delivery, Node
@@ -49,7 +54,6 @@ from flowengine.registry import NodeRegistry, default_registry
 from flowengine.runtime import Runtime
 
 REPO = Path(__file__).resolve().parent.parent
-NODE_RED_NODES_DIR = REPO / "benchmarks" / "nodered"
 DEFAULT_OUT = REPO / "benchmarks" / "results" / "runtime_hops.md"
 DEMO_FLOW = REPO / "flows" / "demo.json"
 RESULT_MARKER = "BENCH_RESULT "
@@ -59,17 +63,30 @@ FANOUT_SINKS = 4
 ENGINES = ("flowengine", "node-red")
 
 
+def payload_10k() -> dict[str, Any]:
+    """A 10 kB JSON object (160 sensor readings): what a fan-out has to clone."""
+    readings = [
+        {"seq": i, "sensor": f"s{i % 8}", "temp": 22.9, "hum": 36.9, "level": "low"}
+        for i in range(160)
+    ]
+    return {"device": "iotkit-42", "readings": readings}
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
     title: str
     hops: int  # deliveries per source message
     sinks: int  # deliveries that reach a sink per source message
+    big_payload: bool = False  # the 10 kB object instead of the sensor reading
 
 
 SCENARIOS = {
     "chain": Scenario("chain", f"source → {CHAIN_LENGTH} change → sink", CHAIN_LENGTH + 1, 1),
     "fanout": Scenario("fanout", f"source → {FANOUT_SINKS} sinks (fan-out)", FANOUT_SINKS, 4),
+    "fanout10k": Scenario(
+        "fanout10k", f"source → {FANOUT_SINKS} sinks, 10 kB object payload", FANOUT_SINKS, 4, True
+    ),
 }
 
 
@@ -85,13 +102,13 @@ def build_flow(scenario: Scenario, n: int, batch: int) -> list[dict[str, Any]]:
         "count": n,
         "batch": batch,
         "expect": n * scenario.sinks,
-        "payload": PAYLOAD,
+        "payload": payload_10k() if scenario.big_payload else PAYLOAD,
         "x": 100,
         "y": 100,
         "wires": [[]],
     }
     flow.append(source)
-    if scenario.name == "chain":
+    if scenario.name == "chain":  # the others are fan-outs
         previous = source
         for i in range(1, CHAIN_LENGTH + 1):
             change = {
@@ -129,6 +146,8 @@ class BenchRun:
     received: int = 0
     started_at: float = 0.0
     finished_at: float = 0.0
+    cpu_started: float = 0.0  # process CPU seconds at the first send
+    cpu_finished: float = 0.0
     last_topic: Any = None  # proves the change nodes ran
     finished: asyncio.Future[None] | None = None
 
@@ -143,7 +162,8 @@ class BenchSourceNode(Node):
     def setup(self) -> None:
         self.count = int(self.config["count"])
         self.batch = int(self.config.get("batch") or 1000)
-        self.payload = str(self.config.get("payload") or "")
+        payload = self.config.get("payload")
+        self.payload = payload if isinstance(payload, dict) else str(payload or "")
         self.run: BenchRun = self.runtime.settings["bench"]
         self.run.expected = int(self.config["expect"])
         self.seq = 0
@@ -155,6 +175,7 @@ class BenchSourceNode(Node):
 
     def begin(self) -> None:
         self.run.started_at = time.perf_counter()
+        self.run.cpu_started = time.process_time()
         self.emit_batch()
 
     def emit_batch(self) -> None:
@@ -188,6 +209,7 @@ class BenchSinkNode(Node):
         run.received += 1
         if run.received == run.expected:
             run.finished_at = time.perf_counter()
+            run.cpu_finished = time.process_time()
             run.last_topic = msg.get("topic")
             if run.finished is not None and not run.finished.done():
                 run.finished.set_result(None)
@@ -219,6 +241,7 @@ def run_flowengine(scenario: Scenario, n: int, batch: int, timeout: float = 600)
     asyncio.run(main())
     return {
         "elapsed_s": run.finished_at - run.started_at,
+        "cpu_s": run.cpu_finished - run.cpu_started,
         "received": run.received,
         "last_topic": run.last_topic,
         "max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
@@ -226,103 +249,6 @@ def run_flowengine(scenario: Scenario, n: int, batch: int, timeout: float = 600)
 
 
 # ---- worker processes ------------------------------------------------------------------------
-
-
-@dataclass
-class NodeRed:
-    node: str
-    red_js: str
-
-    @staticmethod
-    def locate() -> NodeRed:
-        """Install (first time) or locate Node-RED 5.0.7 and Node 22."""
-        out = subprocess.run(
-            ["bash", str(REPO / "scripts" / "install_node_red.sh")],
-            check=True,
-            capture_output=True,
-            text=True,
-            stdin=subprocess.DEVNULL,
-        ).stdout
-        paths = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
-        return NodeRed(paths["NODE"], paths["NODE_RED"])
-
-    def version(self) -> str:
-        return subprocess.run(
-            [self.node, "--version"], check=True, capture_output=True, text=True
-        ).stdout.strip()
-
-    def command(
-        self, workdir: Path, flow_file: Path, log_level: str, editor: bool = False
-    ) -> list[str]:
-        """red.js headless (no editor, no HTTP server), or with the editor on a free port."""
-        settings = workdir / "settings.js"
-        config: dict[str, Any] = {
-            "nodesDir": [str(NODE_RED_NODES_DIR)],
-            "credentialSecret": False,
-            "logging": {"console": {"level": log_level}},
-        }
-        if editor:
-            config.update({"uiHost": "127.0.0.1", "uiPort": 0})
-        else:
-            config.update({"httpAdminRoot": False, "httpNodeRoot": False})
-        text = "module.exports = " + json.dumps(config) + ";\n"
-        if not editor:
-            # Headless Node-RED exits once its event loop is empty (an idle flow);
-            # this no-op timer keeps it running, as the HTTP server otherwise does.
-            text += "setInterval(function () {}, 1 << 30);\n"
-        settings.write_text(text, encoding="utf-8")
-        return [
-            self.node,
-            self.red_js,
-            "--settings",
-            str(settings),
-            "--userDir",
-            str(workdir),
-            str(flow_file),
-        ]
-
-
-class LineReader:
-    """Collects a child's output lines on a thread so we can wait for a marker."""
-
-    def __init__(self, stream: Any) -> None:
-        self.lines: queue.Queue[str | None] = queue.Queue()
-        self.seen: list[str] = []
-        threading.Thread(target=self._pump, args=(stream,), daemon=True).start()
-
-    def _pump(self, stream: Any) -> None:
-        for line in stream:
-            self.lines.put(line.rstrip("\n"))
-        self.lines.put(None)
-
-    def wait_for(self, marker: str, timeout: float) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(f"no {marker!r} line within {timeout:.0f}s: {self.tail()}")
-            try:
-                line = self.lines.get(timeout=remaining)
-            except queue.Empty:
-                continue
-            if line is None:
-                raise RuntimeError(f"process ended before printing {marker!r}: {self.tail()}")
-            self.seen.append(line)
-            if marker in line:
-                return line
-
-    def tail(self) -> str:
-        return " | ".join(self.seen[-8:])
-
-
-def stop_process(proc: subprocess.Popen[str], timeout: float = 20) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def run_worker(
@@ -359,6 +285,8 @@ def run_worker(
     if result.get("last_topic") != want_topic:
         raise RuntimeError(f"{engine} {scenario.name}: last topic {result.get('last_topic')!r}")
     result["rate"] = n * scenario.hops / result["elapsed_s"]
+    result["msg_rate"] = n / result["elapsed_s"]
+    result["cpu_us"] = result.get("cpu_s", float("nan")) / n * 1e6
     return result
 
 
@@ -389,11 +317,6 @@ def idle_rss(cmd: list[str], started_marker: str, settle: float) -> dict[str, fl
     return {"rss_mb": fields["VmRSS"], "hwm_mb": fields["VmHWM"]}
 
 
-def flowengine_command() -> list[str]:
-    script = Path(sys.executable).with_name("flowengine")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "flowengine"]
-
-
 # ---- reporting -------------------------------------------------------------------------------
 
 
@@ -418,16 +341,9 @@ def _rate(value: float) -> str:
     return f"{value:,.0f}"
 
 
-def _machine() -> str:
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{model or platform.machine()}, {os.cpu_count()} CPUs, {platform.system()}"
+def _cpu(samples: list[dict[str, Any]]) -> str:
+    values = [r["cpu_us"] for r in samples if r.get("cpu_us") == r.get("cpu_us")]
+    return f"{statistics.median(values):.1f}" if values else "–"
 
 
 def render_markdown(res: Results) -> str:
@@ -435,7 +351,7 @@ def render_markdown(res: Results) -> str:
     lines = [
         "# Runtime throughput: flowengine vs Node-RED 5.0.7",
         "",
-        f"Measured {time.strftime('%Y-%m-%d %H:%M')} on {_machine()}; "
+        f"Measured {time.strftime('%Y-%m-%d %H:%M')} on {machine()}; "
         f"Python {platform.python_version()}"
         + (f", Node {res.node_version}" if res.node_version else "")
         + f". N = {res.n:,} messages per run, batches of {res.batch}, {res.runs} run(s) per "
@@ -454,6 +370,11 @@ def render_markdown(res: Results) -> str:
     if both:
         header += " Node-RED msg·hops/s | flowengine ÷ Node-RED |"
         rule += "---:|---:|"
+    header += " flowengine CPU µs/msg |"
+    rule += "---:|"
+    if both:
+        header += " Node-RED CPU µs/msg |"
+        rule += "---:|"
     header += " flowengine peak RSS |"
     rule += "---:|"
     if both:
@@ -469,6 +390,9 @@ def render_markdown(res: Results) -> str:
             their_rate = statistics.median(r["rate"] for r in theirs) if theirs else 0.0
             ratio = our_rate / their_rate if their_rate else 0.0
             row += f" {_rate(their_rate)} | {ratio:.2f}× |"
+        row += f" {_cpu(ours)} |"
+        if both:
+            row += f" {_cpu(theirs)} |"
         row += f" {_mb(max((r['max_rss_kb'] for r in ours), default=0))} |"
         if both:
             row += f" {_mb(max((r['max_rss_kb'] for r in theirs), default=0))} |"
@@ -508,6 +432,8 @@ def render_markdown(res: Results) -> str:
         "between batches (`setImmediate` / `loop.call_soon`); the clock runs from the first "
         "send to the last delivery at a sink. Start-up is not timed.",
         "- A hop is one delivery of a message to a node's input; msg·hops/s = N × hops ÷ seconds.",
+        "- CPU µs/msg: the worker process's CPU time (user + system, `time.process_time()` / "
+        "`process.cpuUsage()`) from the first send to the last delivery, ÷ N.",
         "- Peak RSS is the worker process's own maximum resident set "
         "(`getrusage` / `process.resourceUsage().maxRSS`) at the end of the run.",
         "- Idle RSS is `VmRSS` read from `/proc` a few seconds after the 'Started flows' log "
@@ -595,7 +521,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--runs", type=int, default=3, help="runs per engine and flow (default 3)")
     p.add_argument("--batch", type=int, default=1000, help="messages per source batch")
     p.add_argument("--engines", default="flowengine,node-red", help="comma-separated")
-    p.add_argument("--scenarios", default="chain,fanout", help="comma-separated: chain, fanout")
+    p.add_argument(
+        "--scenarios",
+        default="chain,fanout,fanout10k",
+        help="comma-separated: chain, fanout, fanout10k",
+    )
     p.add_argument("--out", default=str(DEFAULT_OUT), help="Markdown results file, or -")
     p.add_argument("--no-idle", action="store_true", help="skip the idle-RSS measurement")
     p.add_argument("--idle-settle", type=float, default=3.0, help="seconds idle before reading")

@@ -5,22 +5,27 @@
  * - "bench-source": once flows have started, sends `count` messages
  *   {payload, seq} in batches of `batch`, yielding to the event loop with
  *   setImmediate between batches, so the runtime delivers while it emits.
+ *   `payload` is a string, or an object sent as is (the 10 kB fan-out).
  * - "bench-sink": counts what it receives; when all sinks together have
  *   received `expect` messages it prints one line
- *   `BENCH_RESULT {"elapsed_s", "received", "last_topic", "max_rss_kb"}`
- *   to stdout, timed from the first send to the last delivery.
+ *   `BENCH_RESULT {"elapsed_s", "cpu_s", "received", "last_topic", "max_rss_kb"}`
+ *   to stdout, timed (wall clock and process CPU) from the first send to the
+ *   last delivery.
  */
 "use strict";
 
 module.exports = function (RED) {
-    const run = { expected: 0, received: 0, startedAt: 0n, reported: false };
+    const run = { expected: 0, received: 0, startedAt: 0n, cpuAt: null, reported: false };
 
     function BenchSource(config) {
         RED.nodes.createNode(this, config);
         const node = this;
         const count = Number(config.count);
         const batch = Number(config.batch) || 1000;
-        const payload = String(config.payload || "");
+        const payload =
+            config.payload !== null && typeof config.payload === "object"
+                ? config.payload
+                : String(config.payload || "");
         run.expected = Number(config.expect);
         let seq = 0;
         let stopped = false;
@@ -41,6 +46,7 @@ module.exports = function (RED) {
         function begin() {
             setTimeout(function () {
                 run.startedAt = process.hrtime.bigint();
+                run.cpuAt = process.cpuUsage();
                 emitBatch();
             }, 100);
         }
@@ -59,8 +65,10 @@ module.exports = function (RED) {
             if (run.received === run.expected && !run.reported) {
                 run.reported = true;
                 const elapsed = Number(process.hrtime.bigint() - run.startedAt) / 1e9;
+                const cpu = process.cpuUsage(run.cpuAt);
                 const result = {
                     elapsed_s: elapsed,
+                    cpu_s: (cpu.user + cpu.system) / 1e6,
                     received: run.received,
                     last_topic: msg.topic === undefined ? null : msg.topic,
                     max_rss_kb: process.resourceUsage().maxRSS,
