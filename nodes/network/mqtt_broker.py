@@ -194,6 +194,10 @@ def _buffer_prop(value: Any) -> bytes | None:
     )
 
 
+#: QoS >= 1 publishes handed to paho at once; the rest wait in our backlog.
+MAX_IN_PAHO = 10_000
+
+
 class InvalidTopicError(JSError):
     """``Invalid topic specified`` on publish: the user warns (Node-RED's ``err.warn``)."""
 
@@ -620,6 +624,11 @@ class MQTTBrokerNode(Node):
         self._dispatch: tuple[Subscription, ...] = ()
         self._pending: dict[int, Callable[[Any], None]] = {}
         self._pending_empty: asyncio.Event | None = None
+        # QoS >= 1 publishes handed to paho and not yet acknowledged, and those waiting
+        # behind them: paho has 65 535 message ids, so a burst must not all go in at once
+        # (ids would collide and paho refuses with "Message queue full").
+        self._in_paho = 0
+        self._backlog: deque[_Queued] = deque()
         self._sub_mids: dict[int, str] = {}
         #: topic filters the broker has acknowledged on the current connection
         self.active_subscriptions: set[str] = set()
@@ -773,6 +782,7 @@ class MQTTBrokerNode(Node):
         # Acks still awaited from a previous client will never come (as in Node-RED,
         # their done is not called); forget them so message ids cannot collide.
         self._pending = {}
+        self._in_paho = 0
         self._sub_mids = {}
         client = paho.Client(
             CallbackAPIVersion.VERSION2,
@@ -936,13 +946,19 @@ class MQTTBrokerNode(Node):
     def _on_published(self, generation: int, mid: int, reason: Any) -> None:
         if generation != self._generation:
             return  # a replaced client: its message ids mean nothing now
+        if self._in_paho > 0:
+            self._in_paho -= 1
         done = self._pending.pop(mid, None)
         if done is not None:
             if getattr(reason, "is_failure", False):
                 done(JSError(f"publish refused by the broker: {reason}"))
             else:
                 done(None)
-        if not self._pending and self._pending_empty is not None:
+        backlog = self._backlog
+        while backlog and self._in_paho < MAX_IN_PAHO and self.connected:
+            item = backlog.popleft()
+            self._transmit(item.msg, item.done)
+        if not self._pending and not backlog and self._pending_empty is not None:
             self._pending_empty.set()
 
     def _on_subscribed(self, mid: int, codes: Any) -> None:
@@ -1056,10 +1072,13 @@ class MQTTBrokerNode(Node):
         handed to the client (QoS 0); ``err`` is an :class:`InvalidTopicError` for a bad
         topic. While disconnected QoS ≥ 1 messages are queued (bounded).
         """
+        qos = msg.get("qos") or 0
         if self.connected and self._client is not None:
+            if qos and (self._backlog or self._in_paho >= MAX_IN_PAHO):
+                self._backlog.append(_Queued(msg, done))
+                return
             self._transmit(msg, done)
             return
-        qos = msg.get("qos") or 0
         if qos and self.queue_size > 0 and not self.closing_for_good:
             if len(self._queue) >= self.queue_size:
                 if done is not None:
@@ -1081,6 +1100,10 @@ class MQTTBrokerNode(Node):
         return self.runtime.stopping and self.closing
 
     def _flush_queue(self) -> None:
+        backlog = self._backlog
+        while backlog and self._in_paho < MAX_IN_PAHO and self.connected:
+            item = backlog.popleft()
+            self._transmit(item.msg, item.done)
         queue = self._queue
         if not queue:
             return
@@ -1130,6 +1153,7 @@ class MQTTBrokerNode(Node):
                 else:
                     done(JSError(f"publish failed: {paho.error_string(rc)}"))
             return
+        self._in_paho += 1
         if done is not None:
             self._pending[info.mid] = done
 
@@ -1199,7 +1223,7 @@ class MQTTBrokerNode(Node):
             if close_message is not None:
                 close_params = self._close_publish_params(close_message)
             deadline = time.monotonic() + wait
-            if self._pending and self.connected:
+            if (self._pending or self._backlog) and self.connected:
                 self._pending_empty = asyncio.Event()
                 try:
                     await asyncio.wait_for(self._pending_empty.wait(), wait)

@@ -446,3 +446,22 @@ def test_complete_flow_json_roundtrip(
 
 def _unused(h: FlowTestHelper) -> None:  # keeps the import used for type checkers
     del h
+
+
+def test_qos1_burst_beyond_the_paho_window_loses_nothing(
+    mosquitto: Endpoint, unique_topic: Callable[[str], str], monkeypatch: Any
+) -> None:
+    # A burst larger than what is handed to paho at once waits in our backlog and
+    # goes out as acknowledgements come back: every message arrives, in order.
+    import flowengine.nodes.network.mqtt_broker as mqtt_broker
+
+    monkeypatch.setattr(mqtt_broker, "MAX_IN_PAHO", 20)
+    topic = unique_topic("burst")
+    flow = [broker(mosquitto), mqtt_out("o", topic=topic, qos="1")]
+    with run(flow) as h, outside_client(mosquitto) as outside:
+        outside.subscribe(topic)
+        wait_connected(h)
+        for i in range(300):
+            h.inject("o", {"payload": str(i)})
+        got = outside.receive(300)
+        assert [m.payload for m in got] == [str(i).encode() for i in range(300)]
