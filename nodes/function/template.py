@@ -32,13 +32,11 @@ from flowengine.util.mustache import (
     Context,
     MustacheError,
     Token,
-    html_escape,
     parse_mustache,
     render_mustache,
 )
 
-# html_escape and js_yaml_load: imported from here by the node's tests.
-__all__ = ["TemplateNode", "html_escape", "js_yaml_load"]
+__all__ = ["TemplateNode"]
 
 # Backslash escapes Node-RED applies to string values when the output is JSON.
 _JSON_STRING_ESCAPES = str.maketrans(

@@ -22,20 +22,10 @@ from flowengine.props import (
     normalise_property_expression,
     set_message_property,
 )
-from flowengine.util.jsjson import is_circular, js_json_loads, v8_json_error
+from flowengine.util.jsjson import is_circular, js_json_loads
 from flowengine.util.jsonschema_ajv import AjvSchema, SchemaCompileError, errors_text
 
-# The helpers are imported from here by the node's tests and the file node.
-__all__ = [
-    "AjvSchema",
-    "JSONNode",
-    "SchemaCompileError",
-    "errors_text",
-    "is_circular",
-    "js_json_parse",
-    "v8_json_error",
-]
-js_json_parse = js_json_loads
+__all__ = ["JSONNode"]
 
 _SCHEMA_ERROR = "JSON Schema error"
 

@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from flowengine.nodes.function.template import html_escape, js_yaml_load
 
 from flowengine import JSError
 from flowengine.jsvalues import UNDEFINED
 from flowengine.testing import FlowTestHelper, load_error_lines
+from flowengine.util.jsyaml import js_yaml_load
+from flowengine.util.mustache import html_escape
 
 
 def _flow(tab: dict[str, Any], *nodes: dict[str, Any]) -> list[dict[str, Any]]:

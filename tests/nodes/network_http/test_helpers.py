@@ -8,21 +8,16 @@ from __future__ import annotations
 
 import pytest
 from flowengine.nodes.network.http_proxy import ProxyOptions, proxy_for_url
-from flowengine.nodes.network.http_request import (
-    CookieJar,
-    MustacheTemplate,
-    cookie_parse,
-    cookie_serialize,
-    decode_uri_component,
-    extract_cookies,
-    hash_sum,
-    js_key_order,
-    node_headers,
-    querystring_stringify,
-)
 
 from flowengine.errors import JSError
 from flowengine.jsvalues import UNDEFINED
+from flowengine.util.cookies import CookieJar, cookie_parse, cookie_serialize, extract_cookies
+from flowengine.util.hashsum import hash_sum
+from flowengine.util.http_headers import node_headers
+from flowengine.util.jsobject import js_key_order
+from flowengine.util.mustache import MustacheTemplate
+from flowengine.util.querystring import querystring_stringify
+from flowengine.util.uri import decode_uri_component
 
 
 @pytest.mark.parametrize(

@@ -7,17 +7,12 @@ import math
 from typing import Any
 
 import pytest
-from flowengine.nodes.parser.json_node import (
-    AjvSchema,
-    SchemaCompileError,
-    errors_text,
-    is_circular,
-    js_json_parse,
-    v8_json_error,
-)
 
 from flowengine import JSError
 from flowengine.testing import FlowTestHelper, load_error_lines
+from flowengine.util.jsjson import is_circular, v8_json_error
+from flowengine.util.jsjson import js_json_loads as js_json_parse
+from flowengine.util.jsonschema_ajv import AjvSchema, SchemaCompileError, errors_text
 
 SCHEMA = {"type": "object", "properties": {"a": {"type": "number"}}, "required": ["a"]}
 
