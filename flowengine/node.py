@@ -51,12 +51,14 @@ class Delivery:
         if type(msgs) is dict and len(outputs) == 1 and len(outputs[0]) == 1:
             if "_msgid" not in msgs:
                 msgs["_msgid"] = generate_id()
+            node.msgs_out += 1
             node.runtime._enqueue(outputs[0][0], msgs, self.tracker)
             return
         node._send(msgs, self.tracker)
 
     def to(self, target: Node, msg: Message) -> None:
         """Deliver ``msg`` straight to ``target`` (link call), keeping the tracker."""
+        target.msgs_in_direct += 1
         self.node.runtime._enqueue(target, msg, self.tracker)
 
     def drop(self) -> None:
@@ -133,6 +135,13 @@ class Node:
         self._complete_listeners = False
         self._timers: set[asyncio.TimerHandle] = set()
         self._context: Context | None = None
+        # Live counters (viewer, /metrics): one plain increment per hop, on the sending side;
+        # no lock, no clock. A node's input count is derived from its senders' port counts
+        # (Runtime.message_counts), so a hop costs one increment, not two.
+        self.msgs_out = 0  # messages sent on output 0 (to at least one wire)
+        self.msgs_out_ports: dict[int, int] = {}  # the same for outputs 1, 2, ...
+        self.msgs_in_direct = 0  # deliveries not through a wire: receive(), link call
+        self.msgs_errors = 0  # calls of error(), handled by a catch node or logged
         self.setup()
 
     @property
@@ -215,6 +224,7 @@ class Node:
                 return
             if "_msgid" not in msgs:
                 msgs["_msgid"] = generate_id()
+            self.msgs_out += 1
             enqueue = self.runtime._enqueue
             enqueue(targets0[0], msgs, tracker)
             if len(targets0) > 1:
@@ -234,6 +244,7 @@ class Node:
                 continue
             items = out if isinstance(out, list | tuple) else (out,)
             targets = outputs[i]
+            sent = 0
             for m in items:
                 if m is None:
                     continue
@@ -241,11 +252,17 @@ class Node:
                     self.error(f"Node tried to send a message of type {_js_type_name(m)}")
                     continue
                 if targets:
+                    sent += 1
                     if "_msgid" in m:
                         if msgid is None:
                             msgid = m["_msgid"]
                     else:
                         missing_ids.append(m)
+            if sent:
+                if i == 0:
+                    self.msgs_out += sent
+                else:
+                    self.msgs_out_ports[i] = self.msgs_out_ports.get(i, 0) + sent
             for target in targets:
                 for m in items:
                     if type(m) is dict:
@@ -265,6 +282,7 @@ class Node:
 
     # ---- errors, logs, status --------------------------------------------
     def error(self, err: Any, msg: Message | None = None) -> None:
+        self.msgs_errors += 1
         handled = False
         if isinstance(msg, dict):
             handled = self.flow.handle_error(self, err, msg)

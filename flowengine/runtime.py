@@ -159,8 +159,21 @@ class Runtime:
 
     # ---- events for observers (CLI, viewer, test helper) --------------------
     def on(self, event: str, listener: Listener) -> None:
-        """Subscribe to ``status``, ``debug`` or ``log`` events."""
-        self._listeners.setdefault(event, []).append(listener)
+        """Subscribe to ``status``, ``debug`` or ``log`` events.
+
+        Copy-on-write: ``emit`` may be iterating the old list (another thread may
+        subscribe while the loop emits), so the list is replaced, never mutated.
+        """
+        self._listeners[event] = [*self._listeners.get(event, ()), listener]
+
+    def off(self, event: str, listener: Listener) -> None:
+        """Unsubscribe ``listener`` from ``event`` (no error when it was not subscribed)."""
+        current = self._listeners.get(event, [])
+        remaining = [fn for fn in current if fn != listener]
+        if remaining:
+            self._listeners[event] = remaining
+        else:
+            self._listeners.pop(event, None)
 
     def emit(self, event: str, *args: Any) -> None:
         for listener in self._listeners.get(event, ()):
@@ -560,6 +573,7 @@ class Runtime:
 
     def deliver_now(self, node: Node, msg: Message, tracker: Tracker | None) -> None:
         """Run ``node``'s input handler immediately (``Node.receive``), not queued."""
+        node.msgs_in_direct += 1
         delivery = Delivery(node, msg, tracker)
         try:
             result = node.on_input(msg, delivery, delivery.done)
@@ -567,6 +581,29 @@ class Runtime:
                 self.spawn(result, node, delivery)
         except Exception as e:
             delivery.done(e)
+
+    def message_counts(self) -> dict[str, tuple[int, int, int]]:
+        """Per node id: ``(messages in, messages out, errors)`` from the live counters.
+
+        A hop bumps only its sender's port counter; a node's input count is what its
+        senders sent on the ports wired to it, plus direct deliveries (``receive``, link
+        call). Reads plain integers, so any thread may call it.
+        """
+        nodes = list(self.nodes.values())
+        counts = {node.id: [node.msgs_in_direct, 0, node.msgs_errors] for node in nodes}
+        for node in nodes:
+            out_ports = node.msgs_out_ports
+            total = 0
+            for port, targets in enumerate(node._outputs):
+                sent = node.msgs_out if port == 0 else out_ports.get(port, 0)
+                total += sent
+                if sent:
+                    for target in targets:
+                        entry = counts.get(target.id)
+                        if entry is not None:
+                            entry[0] += sent
+            counts[node.id][1] = total
+        return {node_id: (c[0], c[1], c[2]) for node_id, c in counts.items()}
 
     def has_listeners(self, event: str) -> bool:
         """Whether anything observes ``event`` (lets nodes skip work nobody reads)."""
@@ -588,6 +625,10 @@ class Runtime:
                 fn(*args)
             except Exception:
                 log.exception("callback from a client thread failed")
+
+    def queue_depths(self) -> dict[str, int]:
+        """Lengths of the delivery queue, the cross-thread inbox and running tasks."""
+        return {"delivery": len(self._queue), "inbox": len(self._inbox), "tasks": len(self._tasks)}
 
     # ---- idleness and shutdown ----------------------------------------------
     def pending_timers(self) -> int:

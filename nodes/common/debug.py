@@ -206,8 +206,7 @@ class DebugNode(Node):
 
     def _has_debug_listeners(self) -> bool:
         """Whether anyone listens to ``debug`` events (encoding is skipped otherwise)."""
-        listeners = getattr(self.runtime, "_listeners", None)
-        return not isinstance(listeners, dict) or bool(listeners.get("debug"))
+        return self.runtime.has_listeners("debug")
 
     # ---- status --------------------------------------------------------------------
     def _count(self) -> None:
