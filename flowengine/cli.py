@@ -28,6 +28,7 @@ from .jsvalues import js_json_dumps
 from .node import Node
 from .registry import NodeRegistry, default_registry
 from .runtime import Runtime
+from .web.options import add_ui_options
 
 __all__ = ["EXIT_FAILURE", "EXIT_OK", "EXIT_USER", "main"]
 
@@ -191,6 +192,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="L",
         help="fatal, error, warn, info (default), debug or trace",
     )
+    add_ui_options(run)
     validate = sub.add_parser(
         "validate",
         help="check flow files and report every problem at once",
@@ -458,6 +460,7 @@ def cmd_run(args: argparse.Namespace, registry: NodeRegistry) -> int:
         log.info("host map: %s", rewrite)
     runtime = Runtime(flowset, registry, env=env, overrides=overrides)
     runtime.build()
+    ui = _start_ui(runtime, args) if args.ui else None
     out = _open_debug_out(args.debug_out) if args.debug_out else None
     if out is not None:
         stream = out
@@ -470,8 +473,21 @@ def cmd_run(args: argparse.Namespace, registry: NodeRegistry) -> int:
     try:
         return asyncio.run(_run(runtime, args.until_idle))
     finally:
+        if ui is not None:
+            ui.stop()
         if out is not None and out is not sys.stdout:
             out.close()
+
+
+def _start_ui(runtime: Runtime, args: argparse.Namespace) -> Any:
+    """Serve the live viewer (``--ui``); Flask loads only here."""
+    from .web import UIOptionError, start_ui
+
+    try:
+        ui = start_ui(runtime, args.host, args.port, args.admin_token, args.insecure)
+    except UIOptionError as e:
+        raise UsageError(str(e)) from None
+    return ui
 
 
 async def _run(runtime: Runtime, until_idle: float | None) -> int:
