@@ -1,4 +1,4 @@
-"""Sub-commands of ``flowengine`` beyond run/validate/info: train, simulate, view, render.
+"""Sub-commands of ``flowengine`` beyond run/validate/info: train, simulate, view, render, demo.
 
 Each module exposes ``add_parser(subparsers) -> None`` (adds its sub-parser) and
 ``run(args) -> int`` (exit code: 0 ok, 1 failure, 2 a user mistake). Building a parser imports
@@ -20,26 +20,27 @@ __all__ = [
 ]
 
 #: the sub-commands this package adds to ``flowengine``
-COMMAND_NAMES = ("train", "simulate", "view", "render")
+COMMAND_NAMES = ("train", "simulate", "view", "render", "demo")
 
 
 def add_parsers(subparsers: Any) -> None:
     """Add :data:`COMMAND_NAMES` to ``flowengine``'s sub-parsers."""
-    from . import render, simulate, train, view
+    from . import demo, render, simulate, train, view
 
-    for module in (train, simulate, view, render):
+    for module in (train, simulate, view, render, demo):
         module.add_parser(subparsers)
 
 
 def run_command(args: argparse.Namespace, registry: object = None) -> int:
     """Run ``args.command`` (one of :data:`COMMAND_NAMES`); returns the exit code."""
-    from . import render, simulate, train, view
+    from . import demo, render, simulate, train, view
 
     runners = {
         "train": train.run,
         "simulate": simulate.run,
         "view": view.run,
         "render": render.run,
+        "demo": demo.run,
     }
     return runners[args.command](args)
 
