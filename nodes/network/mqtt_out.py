@@ -63,6 +63,15 @@ class MQTTOutNode(Node):
         # Node-RED: ``n.qos || null``, later ``Number(node.qos || msg.qos || 0)``.
         self.qos: Any = qos or None
         self.retain: Any = cfg.get("retain")
+        # Parsed once here, not per message: the node's QoS (a set one wins, even "0")
+        # and retain (None: the message's).
+        self._fixed_qos: int | None = None
+        if self.qos is not None:
+            number = to_number(self.qos)
+            self._fixed_qos = int(number) if number == number else 0
+        self._fixed_retain: bool | None = None
+        if self.retain:
+            self._fixed_retain = self.retain is True or self.retain == "true"
         if not cfg.get("broker"):
             raise ConfigError("broker", "missing broker configuration")
         # v5 publish properties of the node (used only with a v5 broker).
@@ -106,15 +115,18 @@ class MQTTOutNode(Node):
             return
         # doPublish: sanitise, then node settings override the message.
         msg_qos = msg.get("qos")
-        if msg_qos:
+        if msg_qos and (type(msg_qos) is not int or not 0 <= msg_qos <= 2):
             parsed = js_parse_int(msg_qos)
-            msg["qos"] = msg_qos = parsed if parsed in (0, 1, 2) else None
+            msg_qos = parsed if parsed in (0, 1, 2) else None
         if self.topic:
             msg["topic"] = self.topic
-        qos = to_number(self.qos or msg_qos or 0)
-        msg["qos"] = int(qos) if qos == qos else 0
-        retain = self.retain or msg.get("retain") or False
-        msg["retain"] = retain is True or retain == "true"
+        fixed_qos = self._fixed_qos
+        msg["qos"] = (msg_qos or 0) if fixed_qos is None else fixed_qos
+        retain = self._fixed_retain
+        if retain is None:
+            retain = msg.get("retain")
+            retain = retain is True or retain == "true"
+        msg["retain"] = retain
         if broker.v5:
             if self.user_properties:
                 msg["userProperties"] = self.user_properties

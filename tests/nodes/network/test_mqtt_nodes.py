@@ -448,14 +448,14 @@ def _unused(h: FlowTestHelper) -> None:  # keeps the import used for type checke
     del h
 
 
-def test_qos1_burst_beyond_the_paho_window_loses_nothing(
+def test_qos1_burst_beyond_the_client_window_loses_nothing(
     mosquitto: Endpoint, unique_topic: Callable[[str], str], monkeypatch: Any
 ) -> None:
-    # A burst larger than what is handed to paho at once waits in our backlog and
-    # goes out as acknowledgements come back: every message arrives, in order.
+    # A burst larger than what is handed to the MQTT client at once waits in our backlog
+    # and goes out as acknowledgements come back: every message arrives, in order.
     import flowengine.nodes.network.mqtt_broker as mqtt_broker
 
-    monkeypatch.setattr(mqtt_broker, "MAX_IN_PAHO", 20)
+    monkeypatch.setattr(mqtt_broker, "MAX_IN_CLIENT", 20)
     topic = unique_topic("burst")
     flow = [broker(mosquitto), mqtt_out("o", topic=topic, qos="1")]
     with run(flow) as h, outside_client(mosquitto) as outside:
