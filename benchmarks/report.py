@@ -235,6 +235,48 @@ def startup_table(doc: dict[str, Any]) -> list[str]:
     return lines
 
 
+def budget_table(doc: dict[str, Any]) -> list[str]:
+    """Where the CPU of a bridge run goes, per message, and the rate that allows.
+
+    Engine, Mosquitto (from ``broker_cpu_us``) and the two load-generator processes
+    share the machine's CPUs; with every process busy all the time the bridge could not
+    pass ``CPUs ÷ (sum of CPU per message)``. The bridge makes Mosquitto handle each
+    message twice (in and out of the engine), which caps it well below the ceiling.
+    """
+    cpus = float(doc["meta"].get("cpus") or 1)
+    lines = [
+        f"CPU per message of every process in the run, and the rate {cpus:.0f} fully busy CPUs "
+        "would allow with those costs (medians):",
+        "",
+        "| scenario | engine | engine µs | Mosquitto µs | publisher + counter µs | total µs "
+        "| CPU-bound msg/s | measured msg/s |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for sc in doc["scenarios"]:
+        if sc["group"] not in ("bridge", "ceiling"):
+            continue
+        for label, samples in sc["samples"].items():
+            ok = _ok_samples(samples)
+            if not ok:
+                continue
+            engine = median(ok, "cpu_us") or 0.0
+            broker = statistics.median(
+                sum(s.get("broker_cpu_us", {}).get(k, 0.0) for k in ("mosquitto",)) for s in ok
+            )
+            clients = statistics.median(
+                (s.get("publisher_cpu_s", 0.0) + s.get("counter_cpu_s", 0.0)) / s["expected"] * 1e6
+                for s in ok
+            )
+            total = engine + broker + clients
+            bound = cpus * 1e6 / total if total else None
+            lines.append(
+                f"| {sc['title']} | {label} | {_fmt(engine if engine else None, 1)} | "
+                f"{_fmt(broker, 1)} | {_fmt(clients, 1)} | {_fmt(total, 1)} | {_fmt(bound)} | "
+                f"{_fmt(median(ok, 'rate'))} |"
+            )
+    return lines
+
+
 DOCS_START = "<!-- benchmark results: start (written by python -m benchmarks --update-docs) -->"
 DOCS_END = "<!-- benchmark results: end -->"
 
@@ -291,6 +333,9 @@ def render_markdown(doc: dict[str, Any]) -> str:
                     shown = f"{g.measured * 100:.0f} %"
             lines.append(f"| {g.text} | {shown} | {g.verdict()} |")
         lines.append("")
+    budget = budget_table(doc)
+    if len(budget) > 4:
+        lines += ["## CPU budget of the MQTT bridge", "", *budget, ""]
     startup = startup_table(doc)
     if len(startup) > 2:
         lines += ["## Start-up and memory", "", *startup, ""]
