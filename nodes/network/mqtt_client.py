@@ -30,7 +30,7 @@ import struct
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from paho.mqtt.client import ConnectFlags, DisconnectFlags
 from paho.mqtt.enums import MQTTErrorCode
@@ -126,8 +126,8 @@ class _Connection(asyncio.Protocol):
         self.client = client
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.client._connection_made(self, transport)
+        # a stream transport (uvloop's is not an asyncio.Transport subclass)
+        self.client._connection_made(self, cast(asyncio.Transport, transport))
 
     def data_received(self, data: bytes) -> None:
         self.client._data_received(self, data)
