@@ -209,7 +209,9 @@ MAX_IN_CLIENT = 30_000
 #: Unacknowledged QoS >= 1 publishes on the wire (a v5 server's receive maximum caps it).
 #: A wide window lets a burst wait at the broker rather than in our memory: a 200 000
 #: QoS 1 burst through the bridge peaked at 223 MB RSS with 1 000, 141–154 MB with 30 000.
-INFLIGHT_WINDOW = {"paho": 100, "loop": 30_000}
+INFLIGHT_WINDOW = 30_000
+#: The same for paho (websockets), whose window is a list scanned per acknowledgement.
+PAHO_INFLIGHT_WINDOW = 100
 
 
 class InvalidTopicError(JSError):
@@ -640,9 +642,9 @@ class MQTTBrokerNode(Node):
         self._routes: dict[str, tuple[Subscription, ...]] = {}
         self._pending: dict[int, Callable[[Any], None]] = {}
         self._pending_empty: asyncio.Event | None = None
-        # QoS >= 1 publishes handed to paho and not yet acknowledged, and those waiting
-        # behind them: paho has 65 535 message ids, so a burst must not all go in at once
-        # (ids would collide and paho refuses with "Message queue full").
+        # QoS >= 1 publishes handed to the client and not yet acknowledged, and those
+        # waiting behind them: a client has 65 535 message ids, so a burst must not all go
+        # in at once (ids would run out; the client refuses with "Message queue full").
         self._in_client: set[int] = set()
         self._backlog: deque[_Queued] = deque()
         self._sub_mids: dict[int, str] = {}
@@ -818,7 +820,7 @@ class MQTTBrokerNode(Node):
             self.runtime.loop, client_id=opts.client_id, protocol=opts.protocol, clean=opts.clean
         )
         self._configure(client, opts)
-        client.max_inflight_messages_set(INFLIGHT_WINDOW["loop"])
+        client.max_inflight_messages_set(INFLIGHT_WINDOW)
         on_message = self._on_message
         on_published = self._on_published
         client.on_message = lambda _c, _u, message: on_message(generation, message)
@@ -872,10 +874,10 @@ class MQTTBrokerNode(Node):
             client_id=opts.client_id,
             clean_session=None if opts.protocol == 5 else opts.clean,
             protocol=_PROTOCOLS[opts.protocol],
-            transport="websockets" if opts.scheme in ("ws", "wss") else "tcp",
+            transport="websockets",
         )
         client.suppress_exceptions = True
-        client.max_inflight_messages_set(INFLIGHT_WINDOW["paho"])
+        client.max_inflight_messages_set(PAHO_INFLIGHT_WINDOW)
         client.max_queued_messages_set(0)
         client.ws_set_options(path=opts.path)
         self._configure(client, opts)
@@ -922,7 +924,7 @@ class MQTTBrokerNode(Node):
             return tls.client_context(verify), verify
         return make_client_context(verify=opts.verify_server_cert), opts.verify_server_cert
 
-    # ---- paho events (run on the engine loop) ----------------------------------------
+    # ---- client events (run on the engine loop) --------------------------------------
     def _on_pre_connect(self, generation: int) -> None:
         if generation == self._generation and not self.connected and not self.closing:
             self._attempt_failed = False
@@ -985,7 +987,7 @@ class MQTTBrokerNode(Node):
         self.server_properties = server
         receive_max = server.get("receiveMaximum")
         if isinstance(receive_max, int) and receive_max > 0 and self._client is not None:
-            self._client.max_inflight_messages_set(min(receive_max, INFLIGHT_WINDOW["loop"]))
+            self._client.max_inflight_messages_set(min(receive_max, INFLIGHT_WINDOW))
 
     def _on_disconnect(self, generation: int, flags: Any, reason: Any, properties: Any) -> None:
         if generation != self._generation:
@@ -1006,22 +1008,18 @@ class MQTTBrokerNode(Node):
     def _on_published(self, generation: int, mid: int, reason: Any) -> None:
         if generation != self._generation:
             return  # a replaced client: its message ids mean nothing now
-        in_client = self._in_client
-        if mid in in_client:
-            in_client.discard(mid)
-        else:
+        if mid not in self._in_client:
             return  # a QoS 0 publish (paho reports those too): nothing waits for it
+        self._in_client.discard(mid)
         done = self._pending.pop(mid, None)
         if done is not None:
             if getattr(reason, "is_failure", False):
                 done(JSError(f"publish refused by the broker: {reason}"))
             else:
                 done(None)
-        backlog = self._backlog
-        while backlog and len(self._in_client) < MAX_IN_CLIENT and self.connected:
-            item = backlog.popleft()
-            self._transmit(item.msg, item.done)
-        if not self._pending and not backlog and self._pending_empty is not None:
+        if self._backlog:
+            self._drain_backlog()
+        if not self._pending and not self._backlog and self._pending_empty is not None:
             self._pending_empty.set()
 
     def _on_subscribed(self, mid: int, codes: Any) -> None:
@@ -1173,11 +1171,15 @@ class MQTTBrokerNode(Node):
     def closing_for_good(self) -> bool:
         return self.runtime.stopping and self.closing
 
-    def _flush_queue(self) -> None:
+    def _drain_backlog(self) -> None:
+        """Hand the client what waited behind the ``MAX_IN_CLIENT`` limit, while there is room."""
         backlog = self._backlog
         while backlog and len(self._in_client) < MAX_IN_CLIENT and self.connected:
             item = backlog.popleft()
             self._transmit(item.msg, item.done)
+
+    def _flush_queue(self) -> None:
+        self._drain_backlog()
         queue = self._queue
         if not queue:
             return

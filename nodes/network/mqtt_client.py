@@ -38,6 +38,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from .mqtt_packets import (
+    MAX_REMAINING_LENGTH,
     PINGREQ,
     MalformedPacket,
     PacketProperties,
@@ -45,6 +46,7 @@ from .mqtt_packets import (
     connect_packet,
     decode_properties,
     encode_length,
+    pack_properties,
     reason_code,
     subscribe_packet,
     unsubscribe_packet,
@@ -109,11 +111,10 @@ _QOS0_SENT = PublishInfo(_SUCCESS, 0)
 class _Outgoing:
     """An unacknowledged QoS 1/2 publish: its packet (to send again) and its state."""
 
-    __slots__ = ("mid", "packet", "qos", "released", "sent")
+    __slots__ = ("mid", "packet", "released", "sent")
 
-    def __init__(self, mid: int, qos: int, packet: bytes) -> None:
+    def __init__(self, mid: int, packet: bytes) -> None:
         self.mid = mid
-        self.qos = qos
         self.packet = packet
         self.sent = False  # in the window (written on some connection)
         self.released = False  # QoS 2: PUBREC received, PUBREL sent
@@ -167,7 +168,6 @@ class LoopMQTTClient:
         self.on_subscribe: Callback = None
         #: called with an exception a callback raised (the connection carries on)
         self.on_callback_error: Callable[[BaseException], None] | None = None
-        self.suppress_exceptions = True
         self._host = "localhost"
         self._port = 1883
         self._keepalive = 60
@@ -220,9 +220,6 @@ class LoopMQTTClient:
         self._max_inflight = inflight
         if self._connected:
             self._fill_window()
-
-    def max_queued_messages_set(self, queue_size: int) -> None:
-        """Accepted for paho compatibility; the caller bounds what it hands over."""
 
     def username_pw_set(self, username: str | None, password: str | None = None) -> None:
         self._username = username
@@ -459,7 +456,9 @@ class LoopMQTTClient:
             self._topic_fields[topic] = field
         props = b""
         if self.v5:
-            props = b"\x00" if properties is None else _pack(properties)
+            props = (
+                b"\x00" if properties is None else pack_properties(PacketTypes.PUBLISH, properties)
+            )
         first = _FIRST_BYTES[(qos << 1) | (1 if retain else 0)]
         if not qos:
             if self._transport is None or not self._connected:
@@ -477,10 +476,10 @@ class LoopMQTTClient:
         if mid == 0:
             return PublishInfo(MQTTErrorCode.MQTT_ERR_QUEUE_SIZE, 0)
         size = len(field) + 2 + len(props) + len(data)
-        packet = b"".join((first, _length(size), field, struct.pack("!H", mid), props, data))
-        if size > 268_435_455:
+        if size > MAX_REMAINING_LENGTH:
             raise ValueError("Payload too large.")
-        item = _Outgoing(mid, qos, packet)
+        packet = b"".join((first, _length(size), field, struct.pack("!H", mid), props, data))
+        item = _Outgoing(mid, packet)
         self._outgoing[mid] = item
         if self._connected and self._in_window < self._max_inflight and not self._waiting:
             item.sent = True
@@ -828,11 +827,6 @@ class LoopMQTTClient:
 
 def _length(n: int) -> bytes:
     return _SHORT_LENGTHS[n] if n < 128 else encode_length(n)
-
-
-def _pack(properties: Properties) -> bytes:
-    packed: bytes = properties.pack()
-    return packed
 
 
 def _as_bytes(payload: Any) -> bytes:

@@ -19,23 +19,15 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 __all__ = [
-    "CONNACK",
-    "DISCONNECT",
+    "MAX_REMAINING_LENGTH",
     "PINGREQ",
-    "PINGRESP",
-    "PUBACK",
-    "PUBCOMP",
-    "PUBLISH",
-    "PUBREC",
-    "PUBREL",
-    "SUBACK",
-    "UNSUBACK",
     "MalformedPacket",
     "PacketProperties",
     "ack_packet",
     "connect_packet",
     "decode_properties",
     "encode_length",
+    "pack_properties",
     "reason_code",
     "subscribe_packet",
     "unsubscribe_packet",
@@ -43,18 +35,7 @@ __all__ = [
     "utf8_field",
 ]
 
-# Packet types (the high nibble of the first byte).
-CONNACK = 0x20
-PUBLISH = 0x30
-PUBACK = 0x40
-PUBREC = 0x50
-PUBREL = 0x60
-PUBCOMP = 0x70
-SUBACK = 0x90
-UNSUBACK = 0xB0
-PINGRESP = 0xD0
-DISCONNECT = 0xE0
-AUTH = 0xF0
+PUBREL = 0x60  # packet type (the high nibble of the first byte)
 PINGREQ = b"\xc0\x00"
 
 #: The largest remaining length MQTT can express (4 length bytes).
@@ -98,7 +79,8 @@ def ack_packet(kind: int, mid: int) -> bytes:
     return bytes((first, 2, mid >> 8, mid & 0xFF))
 
 
-def _pack_properties(packet_type: int, props: Properties | None) -> bytes:
+def pack_properties(packet_type: int, props: Properties | None) -> bytes:
+    """A v5 property block (``props`` made for another packet type is re-typed)."""
     if props is None:
         return b"\x00"
     if props.packetType != packet_type:  # paho checks names against the packet type
@@ -130,7 +112,7 @@ def connect_packet(
         topic, data, qos, retain, will_props = will
         flags |= 0x04 | (qos << 3) | (0x20 if retain else 0)
         if protocol == 5:
-            payload += _pack_properties(PacketTypes.WILLMESSAGE, will_props)
+            payload += pack_properties(PacketTypes.WILLMESSAGE, will_props)
         payload += utf8_field(topic) + utf8_field(data)
     if username is not None:
         flags |= 0x80
@@ -143,7 +125,7 @@ def connect_packet(
         payload += utf8_field(password)
     variable = name + bytes((protocol, flags)) + struct.pack("!H", keepalive)
     if protocol == 5:
-        variable += _pack_properties(PacketTypes.CONNECT, properties)
+        variable += pack_properties(PacketTypes.CONNECT, properties)
     return _with_header(0x10, variable + payload)
 
 
@@ -152,7 +134,7 @@ def subscribe_packet(
 ) -> bytes:
     body = struct.pack("!H", mid)
     if v5:
-        body += _pack_properties(PacketTypes.SUBSCRIBE, properties)
+        body += pack_properties(PacketTypes.SUBSCRIBE, properties)
     body += utf8_field(topic) + bytes((options_byte,))
     return _with_header(0x82, body)
 
