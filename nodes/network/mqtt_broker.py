@@ -986,8 +986,10 @@ class MQTTBrokerNode(Node):
                 )
         self.server_properties = server
         receive_max = server.get("receiveMaximum")
-        if isinstance(receive_max, int) and receive_max > 0 and self._client is not None:
-            self._client.max_inflight_messages_set(min(receive_max, INFLIGHT_WINDOW))
+        client = self._client
+        if isinstance(receive_max, int) and receive_max > 0 and client is not None:
+            window = INFLIGHT_WINDOW if isinstance(client, LoopMQTTClient) else PAHO_INFLIGHT_WINDOW
+            client.max_inflight_messages_set(min(receive_max, window))
 
     def _on_disconnect(self, generation: int, flags: Any, reason: Any, properties: Any) -> None:
         if generation != self._generation:
