@@ -49,18 +49,13 @@ from flowengine.registry import NodeRegistry, default_registry
 from flowengine.runtime import Runtime
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # run as a script: the tests package holds the Chromium flags
+
+from tests.web.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
 DEFAULT_OUT = REPO / "benchmarks" / "results" / "viewer_load.md"
 RESULT_MARKER = "VIEWER_LOAD_RESULT "
 PAYLOAD = "0xBC,22.90,36.9,low"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 TICK = 0.01  # the paced source sends every 10 ms
 
 

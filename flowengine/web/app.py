@@ -18,6 +18,7 @@ loopback host (no DNS rebinding); a POST from another origin is refused.
 from __future__ import annotations
 
 import hmac
+import html
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -179,8 +180,12 @@ def create_app(model: FlowModel, hub: EventHub, config: ServerConfig) -> Flask:
             "application/json" in request.headers.get("Accept", "")
         ):
             return jsonify(sets)
+
+        def escape(text: str) -> str:
+            return html.escape(text, quote=False)
+
         rows = "".join(
-            f"<li><b>{_html(s['id'])}</b>: {_html(', '.join(s['types']))}</li>" for s in sets
+            f"<li><b>{escape(s['id'])}</b>: {escape(', '.join(s['types']))}</li>" for s in sets
         )
         return Response(
             f"<!DOCTYPE html><title>node types</title><ul>{rows}</ul>", mimetype="text/html"
@@ -205,10 +210,6 @@ def _status_text(status: int) -> Response:
     """A bare status as Express's ``res.sendStatus``: the reason phrase as plain text."""
     reason = {200: "OK", 404: "Not Found", 500: "Internal Server Error"}.get(status, "")
     return Response(reason, status, mimetype="text/plain")
-
-
-def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _node_sets(types: list[str]) -> list[dict[str, Any]]:

@@ -18,6 +18,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from flowengine.jsvalues import UNDEFINED, js_string, js_truthy, to_number
+
 __all__ = [
     "DEFAULT_COLOR",
     "as_list",
@@ -78,19 +80,6 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _js_str(value: Any) -> str:
-    """``String(value)`` for the values flow files hold."""
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def _js_len(value: Any) -> int | None:
     """``value.length`` (None for values without one, as JS gives undefined)."""
     if isinstance(value, str | list):
@@ -98,41 +87,21 @@ def _js_len(value: Any) -> int | None:
     return None
 
 
-def _to_number(value: Any) -> float:
-    if isinstance(value, bool):
-        return float(value)
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        text = value.strip()
-        if not text:
-            return 0.0
-        try:
-            return float(text)
-        except ValueError:
-            return float("nan")
-    return float("nan")
-
-
 def _context_key(key: Any) -> str:
     """``RED.utils.parseContextKey(key).key``: the key without a ``#:(store)::`` prefix."""
-    text = _js_str(key) if key is not None else ""
+    text = js_string(key) if key is not None else ""
     if text.startswith("#:(") and ")::" in text:
         return text[text.index(")::") + 3 :]
     return text
-
-
-def _truthy(value: Any) -> bool:
-    return bool(value) and value != 0
 
 
 # ---- label functions (one per core type, as each type's editor definition) ---------------
 
 
 def _inject_label(n: Item, _: Lookup) -> Any:
-    suffix = " ¹" if _truthy(n.get("once")) else ""
+    suffix = " ¹" if js_truthy(n.get("once")) else ""
     repeat = n.get("repeat")
-    if (repeat and _to_number(repeat) != 0) or n.get("crontab"):
+    if (repeat and to_number(repeat) != 0) or n.get("crontab"):
         suffix = "\t↻"
     if n.get("name"):
         return f"{n['name']}{suffix}"
@@ -142,15 +111,15 @@ def _inject_label(n: Item, _: Lookup) -> Any:
     if payload_type in ("string", "str", "num", "bool", "json"):
         plen, tlen = _js_len(payload), _js_len(topic)
         if topic != "" and plen is not None and tlen is not None and tlen + plen <= 32:
-            return f"{_js_str(topic)}:{_js_str(payload)}{suffix}"
+            return f"{js_string(topic)}:{js_string(payload)}{suffix}"
         if plen is not None and 0 < plen < 24:
-            return f"{_js_str(payload)}{suffix}"
+            return f"{js_string(payload)}{suffix}"
         return f"inject{suffix}"
     type_words = {"date": "timestamp", "bin": "buffer", "env": "env variable"}
     if payload_type in type_words:
         tlen = _js_len(topic)
         if topic != "" and tlen is not None and tlen <= 16:
-            return f"{_js_str(topic)}:{type_words[payload_type]}{suffix}"
+            return f"{js_string(topic)}:{type_words[payload_type]}{suffix}"
         return f"{type_words[payload_type]}{suffix}"
     if payload_type in ("flow", "global"):
         return f"{payload_type}.{_context_key(payload)}{suffix}"
@@ -164,7 +133,7 @@ def _debug_label(n: Item, _: Lookup) -> Any:
     complete = n.get("complete")
     if complete in (True, "true"):
         return (n.get("name") or "msg") + suffix
-    prop = "payload" if (not complete or complete == "false") else _js_str(complete)
+    prop = "payload" if (not complete or complete == "false") else js_string(complete)
     return (n.get("name") or f"msg.{prop}") + suffix
 
 
@@ -211,7 +180,7 @@ def _change_label(n: Item, _: Lookup) -> Any:
     verbs = {"set": "set", "change": "change", "move": "move"}
     rules = n.get("rules")
     if not rules:
-        prop = f"msg.{_js_str(n.get('property'))}"
+        prop = f"msg.{js_string(n.get('property'))}"
         action = n.get("action")
         verb = {"replace": "set", "change": "change", "move": "move"}.get(action or "", "delete")
         return f"{verb} {prop}"
@@ -225,7 +194,7 @@ def _change_label(n: Item, _: Lookup) -> Any:
 def _range_label(n: Item, _: Lookup) -> Any:
     minout, maxout = n.get("minout"), n.get("maxout")
     if minout != "" and maxout != "":
-        return n.get("name") or f"{_js_str(minout)} - {_js_str(maxout)}"
+        return n.get("name") or f"{js_string(minout)} - {js_string(maxout)}"
     return n.get("name") or "range"
 
 
@@ -240,16 +209,16 @@ def _delay_label(n: Item, _: Lookup) -> Any:
         units = units_word[0] if units_word else "s"
         if units_word == "milliseconds":
             units = "ms"
-        return f"delay {_js_str(n.get('timeout'))}{units}"
+        return f"delay {js_string(n.get('timeout'))}{units}"
     if pause == "random":
         return "random"
     rate_units = n.get("rateUnits")
     if rate_units:
         nb = n.get("nbRateUnits")
-        per = (_js_str(nb) if _to_number(nb) > 1 else "") + rate_units[0]
+        per = (js_string(nb) if to_number(nb) > 1 else "") + rate_units[0]
     else:
         per = "s"
-    rate = f"{_js_str(n.get('rate'))} msg/{per}"
+    rate = f"{js_string(n.get('rate'))} msg/{per}"
     if pause == "rate":
         return f"limit {rate}"
     if pause == "timed":
@@ -260,14 +229,12 @@ def _delay_label(n: Item, _: Lookup) -> Any:
 
 
 def _trigger_label(n: Item, _: Lookup) -> Any:
-    duration = _to_number(n.get("duration"))
-    units = _js_str(n.get("units")) if n.get("units") is not None else "undefined"
+    duration = to_number(n.get("duration", UNDEFINED))
+    units = js_string(n.get("units")) if n.get("units") is not None else "undefined"
     if duration > 0:
-        return n.get("name") or f"trigger {_js_str(n.get('duration'))}{units}"
+        return n.get("name") or f"trigger {js_string(n.get('duration'))}{units}"
     if duration < 0:
-        amount = -duration
-        text = str(int(amount)) if amount.is_integer() else str(amount)
-        return n.get("name") or f"resend every {text}{units}"
+        return n.get("name") or f"resend every {js_string(-duration)}{units}"
     return n.get("name") or "trigger & block"
 
 
@@ -279,8 +246,9 @@ def _rbe_label(n: Item, _: Lookup) -> Any:
 
 def _join_label(n: Item, _: Lookup) -> Any:
     label = n.get("name") or "join"
-    if n.get("mode") == "custom" and _to_number(n.get("count")) == _to_number(n.get("count")):
-        label += f" {_js_str(n.get('count'))}"
+    count = to_number(n.get("count", UNDEFINED))
+    if n.get("mode") == "custom" and count == count:  # not NaN
+        label += f" {js_string(n.get('count'))}"
         if n.get("accumulate") is True:
             label += "+"
     return label
@@ -288,11 +256,11 @@ def _join_label(n: Item, _: Lookup) -> Any:
 
 def _batch_label(n: Item, _: Lookup) -> Any:
     label = n.get("name") or "batch"
-    count, interval = _to_number(n.get("count")), _to_number(n.get("interval"))
+    count, interval = to_number(n.get("count", UNDEFINED)), to_number(n.get("interval", UNDEFINED))
     if n.get("mode") == "count" and count == count:
-        label += f" {_js_str(n.get('count'))}"
+        label += f" {js_string(n.get('count'))}"
     if n.get("mode") == "interval" and interval == interval:
-        label += f" {_js_str(n.get('interval'))}s"
+        label += f" {js_string(n.get('interval'))}s"
     return label
 
 
@@ -324,13 +292,13 @@ def _http_in_label(n: Item, _: Lookup) -> Any:
     url = n.get("url")
     if url:
         path = url[1:] if url.startswith("/") else url
-        return f"[{_js_str(n.get('method'))}] /{path}"
+        return f"[{js_string(n.get('method'))}] /{path}"
     return "http"
 
 
 def _http_response_label(n: Item, _: Lookup) -> Any:
     code = n.get("statusCode")
-    return n.get("name") or ("http" + (f" ({_js_str(code)})" if code else ""))
+    return n.get("name") or ("http" + (f" ({js_string(code)})" if code else ""))
 
 
 def _mqtt_in_label(n: Item, _: Lookup) -> Any:
@@ -344,29 +312,32 @@ def _mqtt_broker_label(n: Item, _: Lookup) -> Any:
     if n.get("name"):
         return n["name"]
     broker = n.get("broker") or "undefined"
-    label = (f"{n['clientid']}@" if n.get("clientid") else "") + _js_str(broker)
-    if "://" not in _js_str(broker):
+    label = (f"{n['clientid']}@" if n.get("clientid") else "") + js_string(broker)
+    if "://" not in js_string(broker):
         port = n.get("port")
-        label += f":{_js_str(port)}" if port else ":1883"
+        label += f":{js_string(port)}" if port else ":1883"
     return label
 
 
 def _tcp_label(host_key: str) -> LabelFn:
     def label(n: Item, _: Lookup) -> Any:
         host = n.get(host_key)
-        return n.get("name") or f"tcp:{_js_str(host) + ':' if host else ''}{_js_str(n.get('port'))}"
+        return (
+            n.get("name")
+            or f"tcp:{js_string(host) + ':' if host else ''}{js_string(n.get('port'))}"
+        )
 
     return label
 
 
 def _udp_in_label(n: Item, _: Lookup) -> Any:
     if n.get("multicast") != "true":
-        return n.get("name") or f"udp {_js_str(n.get('port'))}"
-    return n.get("name") or f"udp {_js_str(n.get('group'))}:{_js_str(n.get('port'))}"
+        return n.get("name") or f"udp {js_string(n.get('port'))}"
+    return n.get("name") or f"udp {js_string(n.get('group'))}:{js_string(n.get('port'))}"
 
 
 def _exec_label(n: Item, _: Lookup) -> Any:
-    command = _js_str(n.get("command") or "").replace("\\n ", "\\\\n ")
+    command = js_string(n.get("command") or "").replace("\\n ", "\\\\n ")
     return n.get("name") or command or ("spawn" if n.get("useSpawn") == "true" else "exec")
 
 
@@ -374,7 +345,7 @@ def _kafka_broker_label(n: Item, _: Lookup) -> Any:
     if n.get("name"):
         return n["name"]
     hosts = as_list(n.get("hosts"))
-    return " ".join(f"{_js_str(h.get('host'))}:{_js_str(h.get('port'))}" for h in hosts)
+    return " ".join(f"{js_string(h.get('host'))}:{js_string(h.get('port'))}" for h in hosts)
 
 
 def _name_or(default: str) -> LabelFn:
@@ -597,7 +568,7 @@ _define(
         "bridge-dash",
         align="right",
         label=lambda n, _: (
-            n.get("name") or f"udp {_js_str(n.get('addr'))}:{_js_str(n.get('port'))}"
+            n.get("name") or f"udp {js_string(n.get('addr'))}:{js_string(n.get('port'))}"
         ),
     ),
     # parsers

@@ -88,8 +88,7 @@ class EventHub:
             return
         self.observer.attach()
         # Debug output from before the viewer was attached is not "dropped".
-        counts = self.observer.counts()
-        self._debug_reported = sum(counts.get(i, (0, 0, 0))[0] for i in self._sidebar_debug_ids())
+        self._debug_reported = self._sidebar_received(self.observer.counts())
         self._thread = threading.Thread(target=self._run, name="flowengine-ui-batcher", daemon=True)
         self._thread.start()
 
@@ -218,13 +217,17 @@ class EventHub:
         already reported never over-counts, and catches up exactly once the flow is idle.
         """
         watched = self._sidebar_debug_ids()
-        received = sum(counts.get(node_id, (0, 0, 0))[0] for node_id in watched)
+        received = self._sidebar_received(counts)
         self._debug_shown += sum(1 for d in shown if "level" not in d and d.get("id") in watched)
         newly = received - self._debug_shown - queued - self._debug_reported
         if newly <= 0:
             return 0
         self._debug_reported += newly
         return newly
+
+    def _sidebar_received(self, counts: dict[str, tuple[int, int, int]]) -> int:
+        """Messages the sidebar debug nodes have received so far."""
+        return sum(counts.get(node_id, (0, 0, 0))[0] for node_id in self._sidebar_debug_ids())
 
     def _sidebar_debug_ids(self) -> set[str]:
         if self._watched is None:

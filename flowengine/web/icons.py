@@ -154,7 +154,6 @@ _ALIASES = {
     "redis": "db",
     "feed": "bridge",
     "serial": "bridge-dash",
-    "timer": "timer",
 }
 
 
@@ -166,11 +165,13 @@ _KIND_CLASSES = {
 }
 
 
+# drawn once: nodes share glyphs
+_SVG = {
+    name: "".join(f'<path class="{_KIND_CLASSES[kind]}" d="{d}"/>' for kind, d in parts)
+    for name, parts in _GLYPHS.items()
+}
+
+
 def icon_svg(name: str) -> str:
     """SVG elements (no wrapper) drawing glyph ``name`` in a 30×30 box."""
-    key = name if name in _GLYPHS else _ALIASES.get(name, "arrow-in")
-    parts = []
-    for kind, d in _GLYPHS.get(key, _GLYPHS["arrow-in"]):
-        css = _KIND_CLASSES[kind]
-        parts.append(f'<path class="{css}" d="{d}"/>')
-    return "".join(parts)
+    return _SVG.get(name) or _SVG[_ALIASES.get(name, "arrow-in")]

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -51,12 +52,7 @@ class LatencyHistogram:
         self.count = 0
 
     def observe(self, seconds: float) -> None:
-        for i, bound in enumerate(self.buckets):
-            if seconds <= bound:
-                self.counts[i] += 1
-                break
-        else:
-            self.counts[-1] += 1
+        self.counts[bisect_left(self.buckets, seconds)] += 1  # past the last bound: +Inf
         self.total += seconds
         self.count += 1
 

@@ -81,17 +81,17 @@ def health(
         body: dict[str, Any] = {"status": "ok", "live": True, "ready": True, "flows": "none"}
         return (body if detail else {"live": True, "ready": True}), 200
     ready = observer.state == "start"
+    code = 200 if ready else 503
+    if not detail:
+        return {"live": True, "ready": ready}, code
     body = {
         "status": "ok" if ready else "unavailable",
         "live": True,
         "ready": ready,
         "flows": observer.state,
+        "brokers": broker_states(model, dict(observer.statuses)),
     }
-    if detail:
-        body["brokers"] = broker_states(model, dict(observer.statuses))
-    else:
-        body = {"live": True, "ready": ready}
-    return body, 200 if ready else 503
+    return body, code
 
 
 def _label(value: str) -> str:

@@ -23,19 +23,11 @@ from tests.support.fixtures import (  # noqa: F401
     unique_topic,
 )
 from tests.support.fixtures import pytest_collection_modifyitems as _service_timeouts
+from tests.web.chromium import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_PACKAGE = "chromium"
 FONT = "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf"
 FONT_PACKAGE = "fonts-liberation"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 #: generous: the first run may install Chromium; later waits are for live updates
 WAIT_MS = 30_000

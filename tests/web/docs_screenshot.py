@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from tests.support.services import service_down, service_status, service_up  # noqa: E402
-from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.web.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.web.live import LiveRuntime  # noqa: E402
 
 FLOW = REPO / "flows" / "Node-RED-Kafka.json"

@@ -33,14 +33,9 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).resolve().parent / "golden"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+sys.path.insert(0, str(REPO))
+
+from tests.web.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 # Reads the editor's drawing of the active workspace.
 _CAPTURE_JS = """() => {
@@ -151,7 +146,7 @@ def record(
         try:
             _wait_http(f"http://127.0.0.1:{port}/settings", 60)
             with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 page = browser.new_page(viewport={"width": 1600, "height": 1000})
                 page.goto(f"http://127.0.0.1:{port}/")
                 page.wait_for_function(
