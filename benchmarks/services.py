@@ -23,21 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.procs import REPO
+from flowengine.demo.brokers import Endpoint, services_endpoints
 
 __all__ = ["BenchServices", "Endpoint", "KafkaTopic"]
 
 STATE_ROOT = REPO / ".cache" / "bench-services"
 KAFKA_39_VERSION = "3.9.1"
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    host: str
-    port: int
-
-    @property
-    def address(self) -> str:
-        return f"{self.host}:{self.port}"
 
 
 def _script(action: str, which: str, state_dir: Path, extra_env: dict[str, str]) -> str:
@@ -56,11 +47,10 @@ def _script(action: str, which: str, state_dir: Path, extra_env: dict[str, str])
 
 
 def _endpoint(output: str, name: str) -> Endpoint:
-    for line in output.splitlines():
-        if line.startswith(name + "="):
-            host, port = line.split("=", 1)[1].rsplit(":", 1)
-            return Endpoint(host, int(port))
-    raise RuntimeError(f"services.sh printed no {name}= line: {output!r}")
+    found = services_endpoints(output).get(name)
+    if found is None:
+        raise RuntimeError(f"services.sh printed no {name}= line: {output!r}")
+    return found
 
 
 @dataclass
@@ -72,7 +62,7 @@ class BenchServices:
     #: key → the service's own state dir (its pid file), for brokers that ``_up`` found
     state_dirs: dict[str, Path] = field(default_factory=dict)
 
-    def _up(self, key: str, which: str, state: str, env: dict[str, str], name: str) -> Endpoint:
+    def _up(self, key: str, which: str, state: str, env: dict[str, str]) -> Endpoint:
         if key in self.endpoints:
             return self.endpoints[key]
         state_dir = STATE_ROOT / state
@@ -80,19 +70,19 @@ class BenchServices:
         out = _script("up", which, state_dir, env)
         if not was_running:
             self.started.append((which, state_dir, env))
-        self.endpoints[key] = _endpoint(out, name)
+        self.endpoints[key] = _endpoint(out, which)
         self.state_dirs[key] = state_dir / which
         return self.endpoints[key]
 
     def mosquitto(self) -> Endpoint:
-        return self._up("mosquitto", "mosquitto", "main", {}, "MOSQUITTO")
+        return self._up("mosquitto", "mosquitto", "main", {})
 
     def kafka(self) -> Endpoint:
-        return self._up("kafka", "kafka", "main", {}, "KAFKA")
+        return self._up("kafka", "kafka", "main", {})
 
     def kafka39(self) -> Endpoint:
         env = {"KAFKA_VERSION": KAFKA_39_VERSION}
-        return self._up("kafka39", "kafka", "kafka39", env, "KAFKA")
+        return self._up("kafka39", "kafka", "kafka39", env)
 
     def down(self) -> None:
         for which, state_dir, env in reversed(self.started):

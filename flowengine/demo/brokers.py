@@ -19,6 +19,7 @@ __all__ = [
     "TopicCounter",
     "default_endpoint",
     "parse_endpoint",
+    "services_endpoints",
     "position_new_groups",
     "check_mqtt",
     "check_reachable",
@@ -37,6 +38,8 @@ class BrokerError(Exception):
 
 @dataclass(frozen=True)
 class Endpoint:
+    """Where a service listens (also the tests' and benchmarks' broker address)."""
+
     host: str
     port: int
 
@@ -55,6 +58,17 @@ def parse_endpoint(text: str) -> Endpoint:
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
         raise ValueError(f"bad port in {text!r}")
     return Endpoint(host, int(port_text))
+
+
+def services_endpoints(output: str) -> dict[str, Endpoint]:
+    """The ``NAME=HOST:PORT`` lines ``scripts/services.sh`` prints, by lower-case name."""
+    found: dict[str, Endpoint] = {}
+    for line in output.splitlines():
+        name, sep, address = line.strip().partition("=")
+        host, colon, port = address.rpartition(":")
+        if sep and colon and port.isdigit():
+            found[name.lower()] = Endpoint(host, int(port))
+    return found
 
 
 def services_dir(repo: Path) -> Path:

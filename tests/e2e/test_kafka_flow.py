@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
+from tests.e2e_pipeline.pipeline import read_records
 from tests.support.camunda import CamundaServer
 from tests.support.services import Endpoint, service_down, service_up
 
@@ -58,24 +59,6 @@ def end_offset(kafka: Endpoint) -> int:
         consumer.close()
 
 
-def read_records(kafka: Endpoint, start: int, count: int, timeout: float = WAIT) -> list[Any]:
-    """``count`` records of ``broker_message`` from offset ``start`` (fails when short)."""
-    consumer = KafkaConsumer(bootstrap_servers=kafka.address, enable_auto_commit=False)
-    records: list[Any] = []
-    try:
-        consumer.assign([PARTITION])
-        consumer.seek(PARTITION, start)
-        polls = int(timeout)
-        while len(records) < count and polls > 0:
-            polls -= 1
-            for batch in consumer.poll(timeout_ms=1000).values():
-                records.extend(batch)
-    finally:
-        consumer.close()
-    assert len(records) >= count, f"only {len(records)} of {count} record(s) arrived"
-    return records
-
-
 def run_args(mqtt: Endpoint, kafka: Endpoint) -> list[str]:
     return [
         str(KAFKA_FLOW),
@@ -100,7 +83,7 @@ def test_kafka_flow_as_is(e2e_mosquitto: Endpoint, e2e_kafka: Endpoint, tmp_path
                     shown += 1  # the debug node shows everything mqtt in receives
                     flowengine.wait_debug(shown)
         expected = [m for m in IOTKIT_MESSAGES if m.renamed_by_kafka_flow]
-        records = read_records(e2e_kafka, start, len(expected))
+        records = read_records(e2e_kafka, TOPIC, start, len(expected))
         assert flowengine.stop() == 0
         stderr = flowengine.stderr
     assert "host map: Kafka Broker 33fcb129.b6642e: hosts: kafka:9092 → 127.0.0.1:" in stderr
@@ -142,7 +125,7 @@ def test_kafka_flow_keeps_the_order_of_a_burst(
             infos = [pub.client.publish(m.topic, m.payload, m.qos) for m in BURST]
             for info in infos:
                 info.wait_for_publish(WAIT)
-        records = read_records(e2e_kafka, start, len(BURST))
+        records = read_records(e2e_kafka, TOPIC, start, len(BURST))
         assert flowengine.stop() == 0
     assert [r.value for r in records] == [m.payload for m in BURST]
     assert {(r.key, r.partition) for r in records} == {(b"", 0)}
@@ -168,7 +151,7 @@ def test_both_documented_flows_in_one_engine(
         with publisher(e2e_mosquitto) as pub:
             pub.publish(alert)
             [request] = camunda_server.wait_for(1, WAIT)
-        [record] = read_records(e2e_kafka, start, 1)
+        [record] = read_records(e2e_kafka, TOPIC, start, 1)
         flowengine.wait_debug(3)  # Kafka flow's debug, REST flow's two
         assert flowengine.stop() == 0
     assert (record.value, record.key, record.partition) == (alert.payload, b"", 0)
@@ -221,7 +204,7 @@ def test_kafka_restart_mid_stream_loses_nothing(
         with publisher(e2e_mosquitto) as pub:
             for message in before:
                 pub.publish(message)
-            read_records(kafka, start, 20)  # the stream reached Kafka
+            read_records(kafka, TOPIC, start, 20)  # the stream reached Kafka
             private_kafka.stop()
             for message in down:
                 pub.publish(message)
@@ -230,7 +213,7 @@ def test_kafka_restart_mid_stream_loses_nothing(
             for message in after:
                 pub.publish(message)
             flowengine.wait_debug(len(stream))
-        records = read_records(kafka, start, len(stream), timeout=180)
+        records = read_records(kafka, TOPIC, start, len(stream), timeout=180)
         assert flowengine.proc.poll() is None, "the engine kept running"
         assert flowengine.stop() == 0
         producer_log = [line for line in flowengine.stderr_lines if "Kafka" in line]

@@ -87,7 +87,9 @@ def produce(kafka: Endpoint, values: list[bytes]) -> None:
         producer.close()
 
 
-def read_records(kafka: Endpoint, topic: str, start: int, count: int) -> list[Any]:
+def read_records(
+    kafka: Endpoint, topic: str, start: int, count: int, timeout: float = WAIT
+) -> list[Any]:
     """``count`` records of ``topic`` from offset ``start`` (fails when fewer arrive)."""
     partition = TopicPartition(topic, 0)
     consumer = KafkaConsumer(bootstrap_servers=kafka.address, enable_auto_commit=False)
@@ -95,7 +97,7 @@ def read_records(kafka: Endpoint, topic: str, start: int, count: int) -> list[An
     try:
         consumer.assign([partition])
         consumer.seek(partition, start)
-        polls = int(WAIT)
+        polls = int(timeout)
         while len(records) < count and polls > 0:
             polls -= 1
             for batch in consumer.poll(timeout_ms=1000).values():

@@ -169,6 +169,15 @@ def test_demo_stops_cleanly_on_sigint(
     assert "Traceback" not in demo.output
 
 
+def run_demo_at(port: int, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    """``flowengine demo`` with both brokers at 127.0.0.1:``port`` (a start that must fail)."""
+    return subprocess.run(
+        demo_command("--mqtt", f"127.0.0.1:{port}", "--kafka", f"127.0.0.1:{port}",
+                     "--data-dir", str(data_dir)),
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -194,11 +203,7 @@ def test_bad_options_are_one_line_and_exit_2(args: list[str], message: str) -> N
 
 def test_an_unreachable_broker_is_one_line_and_exit_2(tmp_path: Path) -> None:
     port = free_port()  # nothing listens there
-    result = subprocess.run(
-        demo_command("--mqtt", f"127.0.0.1:{port}", "--kafka", f"127.0.0.1:{port}",
-                     "--data-dir", str(tmp_path / "d")),
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    result = run_demo_at(port, tmp_path / "d")
     assert result.returncode == 2
     assert result.stderr == (
         f"flowengine demo: cannot reach the MQTT broker at 127.0.0.1:{port} (--mqtt): "
@@ -219,11 +224,7 @@ def test_a_port_that_is_not_mqtt_is_one_line_and_exit_2(tmp_path: Path) -> None:
                 conn.close()
 
         threading.Thread(target=close_each, daemon=True).start()
-        result = subprocess.run(
-            demo_command("--mqtt", f"127.0.0.1:{port}", "--kafka", f"127.0.0.1:{port}",
-                         "--data-dir", str(tmp_path / "d")),
-            capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
+        result = run_demo_at(port, tmp_path / "d")
     assert result.returncode == 2
     # It hangs up before or after reading the CONNECT: with or without "(Connection reset…)".
     assert result.stderr.startswith(

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
+
+from flowengine.demo.brokers import Endpoint, services_endpoints
 
 __all__ = [
     "REPO",
@@ -34,18 +35,6 @@ class ServiceError(RuntimeError):
     """``scripts/services.sh`` failed; the message carries its output."""
 
 
-@dataclass(frozen=True)
-class Endpoint:
-    """Where a service listens."""
-
-    host: str
-    port: int
-
-    @property
-    def address(self) -> str:
-        return f"{self.host}:{self.port}"
-
-
 def _run(
     action: str, service: str, state_dir: Path | None, timeout: float
 ) -> subprocess.CompletedProcess[str]:
@@ -63,22 +52,10 @@ def _run(
     )
 
 
-def _endpoints(stdout: str) -> dict[str, Endpoint]:
-    found: dict[str, Endpoint] = {}
-    for line in stdout.splitlines():
-        name, sep, address = line.strip().partition("=")
-        if not sep or ":" not in address:
-            continue
-        host, _, port = address.rpartition(":")
-        if port.isdigit():
-            found[name.lower()] = Endpoint(host, int(port))
-    return found
-
-
 def service_up(service: str, state_dir: Path | None = None) -> Endpoint:
     """Start ``service`` (``mosquitto`` or ``kafka``) if needed; return its endpoint."""
     result = _run("up", service, state_dir, UP_TIMEOUT)
-    found = _endpoints(result.stdout)
+    found = services_endpoints(result.stdout)
     if result.returncode != 0 or service not in found:
         raise ServiceError(
             f"services.sh up {service} failed (exit {result.returncode}):\n"
@@ -101,4 +78,4 @@ def service_status(service: str, state_dir: Path | None = None) -> Endpoint | No
     result = _run("status", service, state_dir, 60)
     if result.returncode != 0:
         return None
-    return _endpoints(result.stdout).get(service)
+    return services_endpoints(result.stdout).get(service)
