@@ -117,7 +117,9 @@ def test_demo_runs_for_its_duration_and_exits_0(
 ) -> None:
     position_groups_at_end(e2e_kafka, (*GROUPS, "scoring"))
     data_dir = tmp_path / "demo-data"
-    demo = DemoProcess([*brokers(e2e_mosquitto, e2e_kafka, data_dir), "--duration", "15"])
+    # long enough for every consumer group to be assigned even when a rebalance first waits
+    # out a member left behind by an earlier engine (the flows' sessionTimeout is 15 s)
+    demo = DemoProcess([*brokers(e2e_mosquitto, e2e_kafka, data_dir), "--duration", "40"])
     code = demo.wait(WAIT * 5)
     assert code == 0, demo.output
     lines = demo.status_lines()
